@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# One image for the whole suite: docker-compose.yml picks the app (or the database
+# provisioner) per service with `command`.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig*.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY tools ./tools
+COPY infra ./infra
+# Emits dist/apps/<app>/src/main.js and dist/tools/db/provision.js.
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+# Compose overrides this per service; the default is the monorepo's root project.
+CMD ["node", "dist/apps/command-service/src/main.js"]

@@ -1,0 +1,16 @@
+import type { loadConfig } from '@app/config';
+import { DatabaseEnv } from '@app/database';
+import { HttpEnv } from '@app/http-platform';
+import { KafkaEnv } from '@app/kafka';
+
+export class CommandServiceHttpEnv extends HttpEnv {
+  override PORT: number = 3001;
+}
+
+export const commandServiceEnv = {
+  http: CommandServiceHttpEnv,
+  database: DatabaseEnv,
+  kafka: KafkaEnv,
+};
+
+export type CommandServiceConfig = ReturnType<typeof loadConfig<typeof commandServiceEnv>>;

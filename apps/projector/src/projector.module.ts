@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
+import { PlatformModule } from '@app/http-platform';
+import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
+import type { ProjectorConfig } from './projector.config';
+
+const APP_NAME = 'projector';
+
+@Module({})
+export class ProjectorModule {
+  static forRoot(config: ProjectorConfig): DynamicModule {
+    return {
+      module: ProjectorModule,
+      imports: [
+        DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
+        KafkaModule.forRoot(kafkaOptionsFromEnv(config.kafka, APP_NAME)),
+        PlatformModule.forRoot({
+          appName: APP_NAME,
+          logLevel: config.http.LOG_LEVEL,
+          readinessChecks: [DatabaseReadinessCheck, KafkaReadinessCheck],
+        }),
+      ],
+    };
+  }
+}

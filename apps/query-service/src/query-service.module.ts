@@ -1,0 +1,23 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
+import { PlatformModule } from '@app/http-platform';
+import type { QueryServiceConfig } from './query-service.config';
+
+const APP_NAME = 'query-service';
+
+@Module({})
+export class QueryServiceModule {
+  static forRoot(config: QueryServiceConfig): DynamicModule {
+    return {
+      module: QueryServiceModule,
+      imports: [
+        DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
+        PlatformModule.forRoot({
+          appName: APP_NAME,
+          logLevel: config.http.LOG_LEVEL,
+          readinessChecks: [DatabaseReadinessCheck],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+// Import boundaries of the monorepo, kept apart from eslint.config.mjs so a unit test can prove
+// they catch a violation (test/lint-boundaries.spec.ts).
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+const APPS = ['command-service', 'projector', 'query-service'];
+
+export const boundaries = {
+  files: ['apps/**/*.ts', 'libs/**/*.ts'],
+  plugins: { 'import-x': importX },
+  settings: {
+    'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+  },
+  rules: {
+    'import-x/no-restricted-paths': [
+      'error',
+      {
+        zones: [
+          // An app never imports another app: what they share belongs in a lib.
+          ...APPS.map((app) => ({
+            target: `./apps/${app}`,
+            from: './apps',
+            except: [`./${app}`],
+            message: 'Apps must not import each other; move shared code into libs/.',
+          })),
+          {
+            target: './libs',
+            from: './apps',
+            message: 'Libraries must not import apps.',
+          },
+        ],
+      },
+    ],
+  },
+};

@@ -1,0 +1,2 @@
+export { loadConfig } from './load-config';
+export { InvalidEnvironmentError, validateEnv } from './validate-env';

@@ -1,0 +1,4 @@
+export { DatabaseEnv, databaseOptionsFromEnv, type DatabaseOptions } from './database.config';
+export { DatabaseModule } from './database.module';
+export { DatabaseReadinessCheck } from './database.readiness';
+export { readMigrations, runMigrations, type Migration } from './migrations';

@@ -1,0 +1,48 @@
+import { Module, RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { HealthController, HealthService, READINESS_CHECKS } from './health.controller';
+import { MetricsController, MetricsRegistry } from './metrics.controller';
+import type { ReadinessCheck } from './readiness-check';
+
+export interface PlatformOptions {
+  appName: string;
+  logLevel: string;
+  /** Providers (resolvable in the app's module tree) that must answer before the app is ready. */
+  readinessChecks: Type<ReadinessCheck>[];
+}
+
+/** What every app of the suite serves besides its own API: JSON logs, health, metrics. */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: { name: options.appName, level: options.logLevel },
+          // Probes and scrapes would drown the request log.
+          exclude: [
+            { method: RequestMethod.GET, path: 'health/(.*)' },
+            { method: RequestMethod.GET, path: 'metrics' },
+          ],
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: MetricsRegistry, useValue: new MetricsRegistry(options.appName) },
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (...checks: ReadinessCheck[]) => checks,
+          inject: options.readinessChecks,
+        },
+        {
+          provide: HealthService,
+          useFactory: (checks: ReadinessCheck[]) => new HealthService(checks),
+          inject: [READINESS_CHECKS],
+        },
+      ],
+      exports: [MetricsRegistry],
+    };
+  }
+}

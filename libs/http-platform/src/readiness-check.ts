@@ -1,0 +1,10 @@
+export interface ReadinessResult {
+  /** Ready, but running in a degraded or unsafe mode worth showing (e.g. relaxed durability). */
+  warning?: string;
+}
+
+/** A dependency the app cannot serve without; `check` throws when it is not usable. */
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<ReadinessResult>;
+}

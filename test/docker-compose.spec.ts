@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { KAFKA_DURABILITY_SETTINGS } from '../tools/local-infra/kafka-broker-settings';
+
+interface Service {
+  image?: string;
+  build?: { context?: string; dockerfile?: string; target?: string };
+  command?: string[];
+  environment?: Record<string, string | number | boolean>;
+  depends_on?: Record<string, { condition: string }>;
+}
+
+const root = join(__dirname, '..');
+const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+// `merge: true` resolves the `<<: *anchor` keys the way Docker Compose does.
+const { services } = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const kafkaVersion = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
+  read('infra/kafka/pom.xml'),
+)?.[1];
+
+const brokers = Object.entries(services).filter(([, s]) => /kafka/.test(s.image ?? ''));
+const brokerNames = brokers.map(([name]) => name);
+const env = (name: string) => services[name]?.environment ?? {};
+const toEnvVar = (property: string) => `KAFKA_${property.toUpperCase().replace(/\./g, '_')}`;
+
+const APPS = ['command-service', 'query-service', 'projector'];
+const KAFKA_APPS = ['command-service', 'projector'];
+
+describe('docker-compose.yml', () => {
+  describe('given the Kafka version pinned in infra/kafka/pom.xml', () => {
+    it('then exactly three brokers run the official apache/kafka image of that version', () => {
+      expect(kafkaVersion).toMatch(/^\d+\.\d+\.\d+$/);
+      expect([...brokerNames].sort()).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
+      for (const [, broker] of brokers) expect(broker.image).toBe(`apache/kafka:${kafkaVersion}`);
+    });
+  });
+
+  describe('given a static KRaft quorum of combined nodes', () => {
+    it('then every node is broker+controller with a distinct id and votes for all three', () => {
+      const nodeIds = brokerNames.map((name) => String(env(name).KAFKA_NODE_ID));
+      expect(new Set(nodeIds).size).toBe(3);
+
+      for (const name of brokerNames) {
+        expect(String(env(name).KAFKA_PROCESS_ROLES).split(',').sort()).toEqual([
+          'broker',
+          'controller',
+        ]);
+        const voters = String(env(name).KAFKA_CONTROLLER_QUORUM_VOTERS)
+          .split(',')
+          .map((voter) => /^(\d+)@([^:]+):\d+$/.exec(voter)?.slice(1, 3));
+        const expected = brokerNames.map((broker) => [String(env(broker).KAFKA_NODE_ID), broker]);
+        expect(voters).toEqual(expect.arrayContaining(expected));
+        expect(voters).toHaveLength(3);
+      }
+    });
+  });
+
+  describe('given the durability settings of the local launcher', () => {
+    it.each(Object.entries(KAFKA_DURABILITY_SETTINGS))(
+      'then every broker sets %s=%s',
+      (property, value) => {
+        expect(brokerNames).toHaveLength(3);
+        for (const name of brokerNames) {
+          expect({ name, value: String(env(name)[toEnvVar(property)]) }).toEqual({ name, value });
+        }
+      },
+    );
+  });
+
+  describe('given the three apps', () => {
+    it.each(APPS)(
+      'then %s builds from the shared runtime stage and runs its own entry point',
+      (app) => {
+        expect(services[app]?.build).toEqual({ context: '.', target: 'runtime' });
+        expect(services[app]?.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
+        expect(services[app]?.depends_on?.provision?.condition).toBe(
+          'service_completed_successfully',
+        );
+      },
+    );
+
+    it('then the runtime stage they target exists in the Dockerfile', () => {
+      expect(read('Dockerfile')).toMatch(/^FROM \S+ AS runtime$/m);
+    });
+
+    it.each(KAFKA_APPS)(
+      'then %s uses strict durability against all three healthy brokers',
+      (app) => {
+        expect(env(app).KAFKA_DURABILITY).toBe('strict');
+        expect(String(env(app).KAFKA_BROKERS).split(',').sort()).toEqual(
+          brokerNames.map((name) => `${name}:9092`).sort(),
+        );
+        for (const name of brokerNames) {
+          expect(services[app]?.depends_on?.[name]?.condition).toBe('service_healthy');
+        }
+      },
+    );
+  });
+
+  describe('given the databases', () => {
+    it('then postgres runs and provision migrates it once it is healthy', () => {
+      expect(services.postgres?.image).toMatch(/^postgres:\d+$/);
+      expect(services.provision?.command).toEqual(['node', 'dist/tools/db/provision.js']);
+      expect(services.provision?.depends_on?.postgres?.condition).toBe('service_healthy');
+    });
+  });
+});

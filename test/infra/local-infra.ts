@@ -1,0 +1,30 @@
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LocalKafkaCluster } from '../../tools/local-infra/kafka-cluster';
+import { LocalPostgres } from '../../tools/local-infra/local-postgres';
+
+export const TEST_DATA_DIR = resolve(__dirname, '../../.local/test-infra');
+export const TEST_KAFKA_PORT_BASE = 19192;
+export const TEST_POSTGRES_PORT = 54321;
+
+const log = (message: string) => {
+  if (process.env.TEST_INFRA_VERBOSE) console.log(`[test-infra] ${message}`);
+};
+
+export function testKafkaCluster(): LocalKafkaCluster {
+  return new LocalKafkaCluster({
+    dataDir: join(TEST_DATA_DIR, 'kafka'),
+    portBase: TEST_KAFKA_PORT_BASE,
+    log,
+  });
+}
+
+export function testPostgres(): LocalPostgres {
+  return new LocalPostgres({ dataDir: join(TEST_DATA_DIR, 'postgres', 'data'), port: TEST_POSTGRES_PORT, log });
+}
+
+/** Ends what an interrupted earlier run left behind, then starts from empty directories. */
+export async function resetTestDataDir(): Promise<void> {
+  await Promise.all([testKafkaCluster().stop(), testPostgres().stop()]);
+  rmSync(TEST_DATA_DIR, { recursive: true, force: true });
+}

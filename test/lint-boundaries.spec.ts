@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+const root = resolve(__dirname, '..');
+const probeDir = join(root, 'apps/command-service/src/__lint-probe__');
+
+interface LintResult {
+  filePath: string;
+  messages: { ruleId: string | null; message: string }[];
+}
+
+/** Runs the repository's real ESLint config on probe files written into an app. */
+async function lint(files: Record<string, string>): Promise<LintResult[]> {
+  mkdirSync(probeDir, { recursive: true });
+  const paths = Object.entries(files).map(([name, code]) => {
+    const path = join(probeDir, name);
+    writeFileSync(path, code);
+    return path;
+  });
+  try {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [join(root, 'node_modules/eslint/bin/eslint.js'), '--format', 'json', ...paths],
+      { cwd: root, maxBuffer: 10 * 1024 * 1024 },
+    ).catch((error: { stdout: string }) => error); // exit code 1 when it finds problems
+    return JSON.parse(stdout) as LintResult[];
+  } finally {
+    rmSync(probeDir, { recursive: true, force: true });
+  }
+}
+
+describe('import boundaries (eslint)', () => {
+  it('refuses an app importing another app, and allows importing a lib', async () => {
+    const results = await lint({
+      'imports-app.ts': `import { ProjectorModule } from '../../../projector/src/projector.module';\nexport const leaked = ProjectorModule;\n`,
+      'imports-lib.ts': `import { loadConfig } from '@app/config';\nexport const allowed = loadConfig;\n`,
+    });
+    const rulesHit = (file: string) =>
+      results
+        .find((result) => result.filePath.endsWith(file))!
+        .messages.map((message) => message.ruleId);
+
+    expect(rulesHit('imports-app.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesHit('imports-lib.ts')).toEqual([]);
+  });
+});

@@ -1,0 +1,261 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import {
+  KAFKA_NODE_COUNT,
+  brokerProperties,
+  nodePorts,
+  toPropertiesFile,
+} from './kafka-broker-settings';
+import { isProcessRunning, terminate } from './processes';
+import { waitFor } from './wait-for';
+
+const execFileAsync = promisify(execFile);
+const REPO_ROOT = resolve(__dirname, '../..');
+const PROBE_TOPIC = '__cluster_probe';
+
+export interface LocalKafkaClusterOptions {
+  /** Holds the cluster id, each node's config, data, log and pid file. Kept across restarts. */
+  dataDir: string;
+  /** Client port of node 1; node n uses portBase + (n-1)*10000 (controller: one above). */
+  portBase?: number;
+  heapMb?: number;
+  log?: (message: string) => void;
+}
+
+/**
+ * A 3-node KRaft cluster (each node broker + controller) run from the official jars.
+ * All state lives on disk under `dataDir`, so any process (a test worker, the suite launcher)
+ * can stop and restart nodes of a cluster another process started.
+ */
+export class LocalKafkaCluster {
+  readonly dataDir: string;
+  readonly portBase: number;
+  private readonly heapMb: number;
+  private readonly log: (message: string) => void;
+
+  constructor(options: LocalKafkaClusterOptions) {
+    this.dataDir = resolve(options.dataDir);
+    this.portBase = options.portBase ?? 19092;
+    this.heapMb = options.heapMb ?? 512;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get nodeIds(): number[] {
+    return Array.from({ length: KAFKA_NODE_COUNT }, (_, i) => i + 1);
+  }
+
+  get bootstrapServers(): string[] {
+    return this.nodeIds.map((id) => `127.0.0.1:${nodePorts(this.portBase, id).client}`);
+  }
+
+  /** Installs the jars if needed, formats new nodes, starts stopped ones and waits until ready. */
+  async start({ timeoutMs = 180_000 } = {}): Promise<void> {
+    const libs = await installKafkaJars();
+    const clusterId = await this.clusterId(libs);
+    for (const id of this.nodeIds) {
+      this.writeNodeConfig(id);
+      await this.formatNode(libs, clusterId, id);
+    }
+    for (const id of this.nodeIds) this.spawnNode(libs, id);
+    await this.waitUntilReady({ timeoutMs });
+  }
+
+  async stop(): Promise<void> {
+    // Stopping all nodes at once avoids the last ones waiting for a controller quorum that is gone.
+    await Promise.all(this.nodeIds.map((id) => this.stopNode(id, { graceMs: 15_000 })));
+  }
+
+  /** SIGTERM runs a controlled shutdown; pass SIGKILL to simulate a crash. */
+  async stopNode(
+    id: number,
+    { signal = 'SIGTERM', graceMs = 20_000 }: { signal?: NodeJS.Signals; graceMs?: number } = {},
+  ): Promise<void> {
+    const pid = this.nodePid(id);
+    if (pid === undefined) return;
+    this.log(`stopping kafka node ${id} (pid ${pid}, ${signal})`);
+    await terminate(pid, this.nodeConfigPath(id), { signal, graceMs });
+  }
+
+  async startNode(id: number): Promise<void> {
+    this.spawnNode(await installKafkaJars(), id);
+  }
+
+  isNodeRunning(id: number): boolean {
+    const pid = this.nodePid(id);
+    return pid !== undefined && isProcessRunning(pid, this.nodeConfigPath(id));
+  }
+
+  runningPids(): number[] {
+    return this.nodeIds
+      .filter((id) => this.isNodeRunning(id))
+      .map((id) => this.nodePid(id))
+      .filter((pid): pid is number => pid !== undefined);
+  }
+
+  async waitUntilReady({ timeoutMs = 180_000 } = {}): Promise<void> {
+    await waitUntilKafkaReady(this.bootstrapServers, { timeoutMs, brokerCount: KAFKA_NODE_COUNT });
+  }
+
+  private nodeDir(id: number): string {
+    return join(this.dataDir, `node-${id}`);
+  }
+
+  private nodeConfigPath(id: number): string {
+    return join(this.nodeDir(id), 'server.properties');
+  }
+
+  private nodePid(id: number): number | undefined {
+    const pidFile = join(this.nodeDir(id), 'pid');
+    if (!existsSync(pidFile)) return undefined;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+
+  private writeNodeConfig(id: number): void {
+    mkdirSync(this.nodeDir(id), { recursive: true });
+    const properties = brokerProperties({
+      nodeId: id,
+      portBase: this.portBase,
+      logDir: join(this.nodeDir(id), 'data'),
+    });
+    writeFileSync(this.nodeConfigPath(id), toPropertiesFile(properties));
+  }
+
+  private async clusterId(libs: string): Promise<string> {
+    const file = join(this.dataDir, 'cluster-id');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    mkdirSync(this.dataDir, { recursive: true });
+    const { stdout } = await execFileAsync('java', [
+      '-cp',
+      `${libs}/*`,
+      'kafka.tools.StorageTool',
+      'random-uuid',
+    ]);
+    const id = stdout.trim().split('\n').pop() ?? '';
+    writeFileSync(file, id);
+    return id;
+  }
+
+  private async formatNode(libs: string, clusterId: string, id: number): Promise<void> {
+    if (existsSync(join(this.nodeDir(id), 'data', 'meta.properties'))) return;
+    this.log(`formatting kafka node ${id}`);
+    await execFileAsync('java', [
+      ...this.jvmOptions(),
+      '-cp',
+      `${libs}/*`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      this.nodeConfigPath(id),
+      '--ignore-formatted',
+    ]);
+  }
+
+  private spawnNode(libs: string, id: number): void {
+    if (this.isNodeRunning(id)) return;
+    const out = openSync(join(this.nodeDir(id), 'broker.log'), 'a');
+    // Detached: the node belongs to the cluster on disk, not to whichever process started it;
+    // stop() and stopNode() end it through its pid file.
+    const child = spawn(
+      'java',
+      [
+        `-Xms${this.heapMb}m`,
+        `-Xmx${this.heapMb}m`,
+        ...this.jvmOptions(),
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-XX:InitiatingHeapOccupancyPercent=35',
+        '-XX:+ExplicitGCInvokesConcurrent',
+        '-cp',
+        `${libs}/*`,
+        'kafka.Kafka',
+        this.nodeConfigPath(id),
+      ],
+      { detached: true, stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    child.unref();
+    writeFileSync(join(this.nodeDir(id), 'pid'), String(child.pid));
+    this.log(`started kafka node ${id} (pid ${child.pid}) on 127.0.0.1:${nodePorts(this.portBase, id).client}`);
+  }
+
+  private jvmOptions(): string[] {
+    return [
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra/kafka/log4j2.properties')}`,
+    ];
+  }
+}
+
+/** Runs infra/kafka/install.sh (a no-op once the jars are cached) and returns the jar directory. */
+export async function installKafkaJars(): Promise<string> {
+  const { stdout } = await execFileAsync('bash', [join(REPO_ROOT, 'infra/kafka/install.sh')], {
+    maxBuffer: 10 * 1024 * 1024,
+  });
+  const libs = stdout.trim().split('\n').pop();
+  if (!libs || !existsSync(libs)) throw new Error(`Kafka jars not installed: ${stdout}`);
+  return libs;
+}
+
+/**
+ * Ready means: every broker is in the metadata and every partition of every topic (a probe topic
+ * with a full replica set included) has a leader and all its replicas in sync.
+ */
+export async function waitUntilKafkaReady(
+  bootstrapServers: string[],
+  { timeoutMs, brokerCount }: { timeoutMs: number; brokerCount: number },
+): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'kafka-readiness-probe',
+    brokers: bootstrapServers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await waitFor(
+      async () => {
+        await admin.connect();
+        const { brokers } = await admin.describeCluster();
+        if (brokers.length < brokerCount) return false;
+        await ensureProbeTopic(admin, brokerCount);
+        return await allPartitionsFullyReplicated(admin);
+      },
+      {
+        timeoutMs,
+        intervalMs: 500,
+        description: `kafka cluster at ${bootstrapServers.join(',')} to be ready`,
+      },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function ensureProbeTopic(admin: Admin, replicationFactor: number): Promise<void> {
+  const topics = await admin.listTopics();
+  if (topics.includes(PROBE_TOPIC)) return;
+  await admin
+    .createTopics({
+      topics: [{ topic: PROBE_TOPIC, numPartitions: 1, replicationFactor }],
+      waitForLeaders: true,
+    })
+    .catch((error: { type?: string }) => {
+      if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    });
+}
+
+async function allPartitionsFullyReplicated(admin: Admin): Promise<boolean> {
+  const { topics } = await admin.fetchTopicMetadata();
+  return topics.every(({ partitions }) =>
+    partitions.every(
+      (partition) => partition.leader >= 0 && partition.isr.length === partition.replicas.length,
+    ),
+  );
+}

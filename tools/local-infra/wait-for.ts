@@ -1,0 +1,31 @@
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Says what was awaited when the deadline passes. */
+  description: string;
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined/false, or throws once the deadline
+ * passes. Errors thrown by the probe count as "not yet"; the last one is reported on timeout.
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs, intervalMs = 250, description }: WaitOptions,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const result = await probe();
+      if (result !== undefined && result !== false) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
