@@ -20,7 +20,11 @@ export function testKafkaCluster(): LocalKafkaCluster {
 }
 
 export function testPostgres(): LocalPostgres {
-  return new LocalPostgres({ dataDir: join(TEST_DATA_DIR, 'postgres', 'data'), port: TEST_POSTGRES_PORT, log });
+  return new LocalPostgres({
+    dataDir: join(TEST_DATA_DIR, 'postgres', 'data'),
+    port: TEST_POSTGRES_PORT,
+    log,
+  });
 }
 
 /** Ends what an interrupted earlier run left behind, then starts from empty directories. */

@@ -80,9 +80,14 @@ export function brokerControl(): BrokerControl {
   const docker = (...args: string[]) => execFileAsync('docker', args).then(() => undefined);
   return {
     stopBroker: (id, signal = 'SIGTERM') =>
-      signal === 'SIGKILL' ? docker('kill', spec.containerIds[id]) : docker('stop', spec.containerIds[id]),
+      signal === 'SIGKILL'
+        ? docker('kill', spec.containerIds[id])
+        : docker('stop', spec.containerIds[id]),
     startBroker: (id) => docker('start', spec.containerIds[id]),
     waitUntilHealthy: (timeoutMs = 120_000) =>
-      waitUntilKafkaReady(brokers, { timeoutMs, brokerCount: Object.keys(spec.containerIds).length }),
+      waitUntilKafkaReady(brokers, {
+        timeoutMs,
+        brokerCount: Object.keys(spec.containerIds).length,
+      }),
   };
 }

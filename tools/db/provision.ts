@@ -27,7 +27,9 @@ export async function provisionDatabases(
   await admin.connect();
   try {
     for (const { name } of SUITE_DATABASES) {
-      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        name,
+      ]);
       if (rowCount === 0) {
         await admin.query(`CREATE DATABASE "${name}"`);
         log(`created database ${name}`);

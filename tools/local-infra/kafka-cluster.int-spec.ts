@@ -1,13 +1,17 @@
 import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 import { brokerControl, kafkaBrokers, uniqueName } from '../../test/infra/test-infra';
-import { waitFor } from './wait-for';
+import { waitFor, withTimeout } from './wait-for';
 
 /**
  * The cluster the project brings must give the durability the product sells: acks=all writes
  * survive one broker down and are refused, not acknowledged, with two down.
  */
 describe('local 3-node Kafka cluster', () => {
-  const kafka = new Kafka({ clientId: 'cluster-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'cluster-test',
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  });
   let admin: Admin;
   let topic: string;
 
@@ -70,16 +74,19 @@ describe('local 3-node Kafka cluster', () => {
     try {
       await control.stopBroker(3, 'SIGKILL');
       const withOneDown = messages('one-down', 50);
-      await bounded(producer.send({ topic, acks: -1, messages: withOneDown }), 60_000);
+      await withTimeout(producer.send({ topic, acks: -1, messages: withOneDown }), 60_000);
       acknowledged.push(...withOneDown.map(asText));
 
       await control.stopBroker(2, 'SIGKILL');
       await expect(
-        bounded(producer.send({ topic, acks: -1, timeout: 5_000, messages: messages('two-down', 50) }), 20_000),
+        withTimeout(
+          producer.send({ topic, acks: -1, timeout: 5_000, messages: messages('two-down', 50) }),
+          20_000,
+        ),
       ).rejects.toThrow();
     } finally {
       await Promise.all([control.startBroker(2), control.startBroker(3)]);
-      await bounded(producer.disconnect(), 10_000).catch(() => undefined);
+      await withTimeout(producer.disconnect(), 10_000).catch(() => undefined);
     }
     await control.waitUntilHealthy(180_000);
 
@@ -112,8 +119,9 @@ describe('local 3-node Kafka cluster', () => {
     await consumer.subscribe({ topic: fromTopic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
+      eachMessage: ({ message }) => {
         received.push(`${message.key?.toString()}:${message.value?.toString()}`);
+        return Promise.resolve();
       },
     });
     const missing = () => {
@@ -155,12 +163,4 @@ function orderPerKey(records: string[]): Record<string, string[]> {
     (byKey[key] ??= []).push(value);
   }
   return byKey;
-}
-
-function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

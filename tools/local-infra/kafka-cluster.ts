@@ -181,7 +181,9 @@ export class LocalKafkaCluster {
     closeSync(out);
     child.unref();
     writeFileSync(join(this.nodeDir(id), 'pid'), String(child.pid));
-    this.log(`started kafka node ${id} (pid ${child.pid}) on 127.0.0.1:${nodePorts(this.portBase, id).client}`);
+    this.log(
+      `started kafka node ${id} (pid ${child.pid}) on 127.0.0.1:${nodePorts(this.portBase, id).client}`,
+    );
   }
 
   private jvmOptions(): string[] {

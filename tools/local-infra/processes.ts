@@ -16,7 +16,11 @@ export function isProcessRunning(pid: number, marker: string): boolean {
   }
 }
 
-export async function waitForExit(pid: number, marker: string, timeoutMs: number): Promise<boolean> {
+export async function waitForExit(
+  pid: number,
+  marker: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isProcessRunning(pid, marker)) return true;

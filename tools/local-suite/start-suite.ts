@@ -48,7 +48,11 @@ async function main(): Promise<void> {
     {
       name: 'projector',
       port: ports.projector,
-      env: { ...kafka, DATABASE_URL: databaseUrl(adminUrl, 'orders_read'), ADMIN_TOKEN: adminToken() },
+      env: {
+        ...kafka,
+        DATABASE_URL: databaseUrl(adminUrl, 'orders_read'),
+        ADMIN_TOKEN: adminToken(),
+      },
     },
     {
       name: 'query-service',
@@ -56,11 +60,13 @@ async function main(): Promise<void> {
       env: { DATABASE_URL: databaseUrl(adminUrl, 'orders_read') },
     },
   ];
-  running = apps.map(startApp);
+  running = apps.map((app) => startApp(app));
   for (const app of running) {
     app.process.once('exit', (code, signal) => {
       if (!stopping) {
-        log(`${app.app.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the suite`);
+        log(
+          `${app.app.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the suite`,
+        );
         void shutdown('app exit', 1);
       }
     });

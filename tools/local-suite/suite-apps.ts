@@ -15,21 +15,19 @@ export interface RunningApp {
   url: string;
 }
 
-/** Starts a built app (`npm run build` first) with its output prefixed by its name. */
-export function startApp(app: SuiteApp): RunningApp {
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot(), 'dist/apps', app.name, 'src/main.js')],
-    {
-      env: { ...process.env, ...app.env, PORT: String(app.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const prefix = `[${app.name}] `;
+/** Starts a built app (`npm run build` first); each output line goes to `output`. */
+export function startApp(
+  app: SuiteApp,
+  output: (line: string) => void = (line) => process.stdout.write(`[${app.name}] ${line}\n`),
+): RunningApp {
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist/apps', app.name, 'src/main.js')], {
+    env: { ...process.env, ...app.env, PORT: String(app.port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line) process.stdout.write(prefix + line + '\n');
+      for (const line of chunk.split('\n')) if (line) output(line);
     });
   }
   return { app, process: child, url: `http://127.0.0.1:${app.port}` };

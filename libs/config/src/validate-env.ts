@@ -27,13 +27,19 @@ export function validateEnv<T extends object>(
     exposeDefaultValues: true,
   });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
-  if (errors.length > 0) throw new InvalidEnvironmentError(errors.flatMap(describe));
+  if (errors.length > 0) {
+    throw new InvalidEnvironmentError(
+      errors.map((error) => describe(error, defined[error.property])),
+    );
+  }
   return config;
 }
 
-function describe(error: ValidationError): string[] {
-  const own = Object.values(error.constraints ?? {}).map(
-    (message) => `${error.property}: ${message} (got ${JSON.stringify(error.value)})`,
+/** One line per variable: its name, what is wrong, and the raw value it had. */
+function describe(error: ValidationError, raw: string | undefined): string {
+  const messages = Object.values(error.constraints ?? {}).map((message) =>
+    message.replace(new RegExp(`^${error.property} `), ''),
   );
-  return [...own, ...(error.children ?? []).flatMap(describe)];
+  const got = raw === undefined ? 'not set' : `got ${JSON.stringify(raw)}`;
+  return `${error.property}: ${messages.join('; ')} (${got})`;
 }

@@ -13,7 +13,10 @@ export function readMigrations(directory: string): Migration[] {
   return readdirSync(directory)
     .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
     .sort()
-    .map((file) => ({ id: file.replace(/\.sql$/, ''), sql: readFileSync(join(directory, file), 'utf8') }));
+    .map((file) => ({
+      id: file.replace(/\.sql$/, ''),
+      sql: readFileSync(join(directory, file), 'utf8'),
+    }));
 }
 
 // Any fixed number works; it only has to be the same for every process migrating this database.

@@ -8,10 +8,7 @@ import type { HttpEnv } from './http.config';
 /** The contract's request size limit: larger bodies get 413 before any handler runs. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/**
- * Builds an app on Fastify with the suite's conventions: pino as the Nest logger, shutdown hooks
- * (SIGTERM/SIGINT stop taking requests, finish in-flight ones, then close pools and clients).
- */
+/** Builds an app on Fastify with the suite's conventions: body limit, correlation id, pino. */
 export async function createHttpApp(rootModule: DynamicModule): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
@@ -26,11 +23,31 @@ export async function createHttpApp(rootModule: DynamicModule): Promise<NestFast
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   return app;
 }
 
+/**
+ * Listens, and on SIGTERM/SIGINT shuts down in order: stop taking requests, finish in-flight
+ * ones, run the modules' shutdown hooks (flush producers, close pools), then exit 0. Nest's own
+ * enableShutdownHooks re-raises the signal instead, which reads as a crash to a supervisor.
+ */
 export async function listen(app: NestFastifyApplication, http: HttpEnv): Promise<void> {
+  const logger = app.get(Logger);
+  let closing = false;
+  const close = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received, shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', close);
+  process.on('SIGINT', close);
   await app.listen(http.PORT, http.HOST);
-  app.get(Logger).log(`listening on http://${http.HOST}:${http.PORT}`);
+  logger.log(`listening on http://${http.HOST}:${http.PORT}`);
 }

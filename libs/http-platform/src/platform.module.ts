@@ -23,7 +23,7 @@ export class PlatformModule {
           pinoHttp: { name: options.appName, level: options.logLevel },
           // Probes and scrapes would drown the request log.
           exclude: [
-            { method: RequestMethod.GET, path: 'health/(.*)' },
+            { method: RequestMethod.GET, path: 'health/{*path}' },
             { method: RequestMethod.GET, path: 'metrics' },
           ],
         }),

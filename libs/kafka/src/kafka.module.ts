@@ -14,7 +14,11 @@ export class KafkaModule {
     return {
       module: KafkaModule,
       global: true,
-      providers: [{ provide: KAFKA_OPTIONS, useValue: options }, KafkaConnection, KafkaReadinessCheck],
+      providers: [
+        { provide: KAFKA_OPTIONS, useValue: options },
+        KafkaConnection,
+        KafkaReadinessCheck,
+      ],
       exports: [KafkaConnection, KafkaReadinessCheck],
     };
   }

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { buildApps } from './infra/build';
+import { freePort } from './infra/free-port';
+import { createTestDatabase, kafkaBrokers, type TestDatabase } from './infra/test-infra';
+import {
+  startApp,
+  stopApp,
+  waitUntilAppReady,
+  type SuiteApp,
+} from '../tools/local-suite/suite-apps';
+
+/** Each app's real entry point (dist/apps/<app>/src/main.js) against the real cluster and database. */
+describe('app entry points', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    await buildApps();
+    database = await createTestDatabase('apps');
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  const apps: { name: SuiteApp['name']; usesKafka: boolean }[] = [
+    { name: 'command-service', usesKafka: true },
+    { name: 'projector', usesKafka: true },
+    { name: 'query-service', usesKafka: false },
+  ];
+
+  function environment(usesKafka: boolean): Record<string, string> {
+    return {
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'warn',
+      ADMIN_TOKEN: 'test-admin-token-0123456789',
+      ...(usesKafka ? { KAFKA_BROKERS: kafkaBrokers().join(',') } : {}),
+    };
+  }
+
+  it.each(apps)(
+    '$name boots, reports ready, serves metrics and stops on SIGTERM',
+    async ({ name, usesKafka }) => {
+      const output: string[] = [];
+      const running = startApp(
+        { name, port: await freePort(), env: environment(usesKafka) },
+        (line) => output.push(line),
+      );
+      try {
+        await waitUntilAppReady(running);
+
+        const ready = await fetch(`${running.url}/health/ready`);
+        expect(ready.status).toBe(200);
+        const expectedChecks = usesKafka ? ['database', 'kafka'] : ['database'];
+        expect(await ready.json()).toEqual({
+          status: 'ready',
+          checks: Object.fromEntries(expectedChecks.map((check) => [check, { status: 'up' }])),
+        });
+
+        const live = await fetch(`${running.url}/health/live`, {
+          headers: { 'x-correlation-id': 'trace-me-42' },
+        });
+        expect(live.status).toBe(200);
+        expect(live.headers.get('x-correlation-id')).toBe('trace-me-42');
+
+        const metrics = await (await fetch(`${running.url}/metrics`)).text();
+        expect(metrics).toContain(`process_cpu_user_seconds_total{app="${name}"}`);
+      } finally {
+        await stopApp(running);
+      }
+      expect({ exitCode: running.process.exitCode, output }).toEqual({ exitCode: 0, output: [] });
+    },
+  );
+
+  it('reports relaxed Kafka durability as a warning in /health/ready', async () => {
+    const running = startApp(
+      {
+        name: 'command-service',
+        port: await freePort(),
+        env: { ...environment(true), KAFKA_DURABILITY: 'relaxed' },
+      },
+      () => undefined,
+    );
+    try {
+      await waitUntilAppReady(running);
+      const body = (await (await fetch(`${running.url}/health/ready`)).json()) as {
+        checks: { kafka: { status: string; warning?: string } };
+      };
+      expect(body.checks.kafka).toEqual({
+        status: 'up',
+        warning: expect.stringContaining('relaxed'),
+      });
+    } finally {
+      await stopApp(running);
+    }
+  });
+
+  it.each(apps)(
+    '$name refuses to boot on a bad environment, one line per problem',
+    async ({ name }) => {
+      const { code, stderr } = await runToExit(name, { PORT: 'eighty', KAFKA_DURABILITY: 'loose' });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^ {2}- PORT: .*\(got "eighty"\)$/m);
+      expect(stderr).toMatch(/^ {2}- DATABASE_URL: /m);
+    },
+  );
+});
+
+function runToExit(
+  app: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [resolve(__dirname, '../dist/apps', app, 'src/main.js')], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((done) => child.once('close', (code) => done({ code, stderr })));
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the npm dependencies when they are missing or older than package-lock.json, so that
+# `npm start` and `npm test` work straight after cloning. The Kafka jars are fetched by the
+# launcher itself (infra/kafka/install.sh), on first use.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command -v java >/dev/null || { echo "Java 17+ is required (Kafka runs from its jars)" >&2; exit 1; }
+command -v mvn >/dev/null || { echo "Maven is required (it fetches the Kafka jars)" >&2; exit 1; }
+
+marker=node_modules/.package-lock.json
+if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
+  echo "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi

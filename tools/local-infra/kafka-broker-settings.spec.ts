@@ -1,0 +1,42 @@
+import {
+  KAFKA_DURABILITY_SETTINGS,
+  brokerProperties,
+  nodePorts,
+  toPropertiesFile,
+} from './kafka-broker-settings';
+
+describe('local Kafka node settings', () => {
+  const node2 = brokerProperties({ nodeId: 2, portBase: 19092, logDir: '/data/node-2' });
+
+  it('gives each node its own client and controller port', () => {
+    expect([1, 2, 3].map((id) => nodePorts(19092, id))).toEqual([
+      { client: 19092, controller: 19093 },
+      { client: 29092, controller: 29093 },
+      { client: 39092, controller: 39093 },
+    ]);
+  });
+
+  it('makes every node a broker and a controller of one static three-voter quorum', () => {
+    expect(node2['process.roles']).toBe('broker,controller');
+    expect(node2['node.id']).toBe('2');
+    expect(node2['controller.quorum.voters']).toBe(
+      '1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093',
+    );
+    expect(node2.listeners).toBe('PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+    expect(node2['log.dirs']).toBe('/data/node-2');
+  });
+
+  it('carries the durability settings the product relies on', () => {
+    expect(node2).toMatchObject({
+      'default.replication.factor': '3',
+      'min.insync.replicas': '2',
+      'unclean.leader.election.enable': 'false',
+      'auto.create.topics.enable': 'false',
+    });
+    expect(node2).toMatchObject(KAFKA_DURABILITY_SETTINGS);
+  });
+
+  it('writes a Java properties file, one key=value per line', () => {
+    expect(toPropertiesFile({ a: '1', 'b.c': 'x,y' })).toBe('a=1\nb.c=x,y\n');
+  });
+});

@@ -1,0 +1,36 @@
+import { waitFor, withTimeout } from './wait-for';
+
+describe('waitFor', () => {
+  it('resolves with the first value the probe returns', async () => {
+    let calls = 0;
+    const value = await waitFor(() => (++calls === 3 ? 'done' : undefined), {
+      timeoutMs: 2_000,
+      intervalMs: 1,
+      description: 'the third call',
+    });
+    expect({ value, calls }).toEqual({ value: 'done', calls: 3 });
+  });
+
+  it('fails at the deadline, naming what it waited for and the last error', async () => {
+    await expect(
+      waitFor(
+        () => {
+          throw new Error('connection refused');
+        },
+        { timeoutMs: 50, intervalMs: 5, description: 'the broker' },
+      ),
+    ).rejects.toThrow(/Timed out after 50 ms waiting for the broker: connection refused/);
+  });
+});
+
+describe('withTimeout', () => {
+  it('passes the result through when it comes in time', async () => {
+    await expect(withTimeout(Promise.resolve(7), 1_000)).resolves.toBe(7);
+  });
+
+  it('rejects when the promise does not settle in time', async () => {
+    await expect(withTimeout(new Promise(() => undefined), 20, 'send')).rejects.toThrow(
+      'send: no answer within 20 ms',
+    );
+  });
+});
