@@ -5,7 +5,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# npm install rather than npm ci: see tools/ensure-installed.sh.
+RUN npm install --no-audit --no-fund
 COPY tsconfig*.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs

@@ -9,7 +9,10 @@ command -v java >/dev/null || { echo "Java 17+ is required (Kafka runs from its 
 command -v mvn >/dev/null || { echo "Maven is required (it fetches the Kafka jars)" >&2; exit 1; }
 
 marker=node_modules/.package-lock.json
+# `npm install`, not `npm ci`: the registry we install from lacks some other platforms' builds of
+# native packages (@swc/core, unrs-resolver), so the lock file cannot list them and `npm ci`
+# refuses it. `npm install` still installs the locked versions.
 if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
-  echo "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "installing npm dependencies"
+  npm install --no-audit --no-fund
 fi
