@@ -2,6 +2,7 @@ import type { loadConfig } from '@app/config';
 import { DatabaseEnv } from '@app/database';
 import { HttpEnv } from '@app/http-platform';
 import { KafkaEnv } from '@app/kafka';
+import { OrderEventsTopicEnv } from '@app/order-events';
 
 export class CommandServiceHttpEnv extends HttpEnv {
   override PORT: number = 3001;
@@ -11,6 +12,7 @@ export const commandServiceEnv = {
   http: CommandServiceHttpEnv,
   database: DatabaseEnv,
   kafka: KafkaEnv,
+  orderEvents: OrderEventsTopicEnv,
 };
 
 export type CommandServiceConfig = ReturnType<typeof loadConfig<typeof commandServiceEnv>>;

@@ -3,6 +3,7 @@ import type { loadConfig } from '@app/config';
 import { DatabaseEnv } from '@app/database';
 import { HttpEnv } from '@app/http-platform';
 import { KafkaEnv } from '@app/kafka';
+import { OrderEventsTopicEnv } from '@app/order-events';
 
 export class ProjectorHttpEnv extends HttpEnv {
   override PORT: number = 3003;
@@ -19,6 +20,7 @@ export const projectorEnv = {
   http: ProjectorHttpEnv,
   database: DatabaseEnv,
   kafka: KafkaEnv,
+  orderEvents: OrderEventsTopicEnv,
   admin: AdminEnv,
 };
 

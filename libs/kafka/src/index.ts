@@ -2,8 +2,33 @@ export {
   KafkaEnv,
   kafkaOptionsFromEnv,
   type DurabilityProfile,
-  type KafkaOptions,
+  type KafkaModuleOptions,
 } from './kafka.config';
-export { KafkaConnection } from './kafka-connection';
-export { KafkaModule } from './kafka.module';
+export { KafkaClient } from './kafka-client';
+export {
+  KafkaDurabilityError,
+  KafkaModuleError,
+  KafkaSendError,
+  KafkaSendTimeoutError,
+  UnsafeKafkaSettingsError,
+} from './kafka.errors';
+export { KafkaMetrics } from './kafka.metrics';
+export { KafkaModule, type KafkaConsumerRegistration } from './kafka.module';
 export { KafkaReadinessCheck } from './kafka.readiness';
+export type {
+  ConsumedRecord,
+  OutgoingRecord,
+  TopicPartition,
+  TopicPartitionOffset,
+} from './kafka.types';
+export { DEFAULT_PRODUCER_SETTINGS, durableProducerSettings, type ProducerSettings } from './producer-settings';
+export {
+  ReliableConsumer,
+  type BatchHandler,
+  type ConsumedBatch,
+  type KafkaLogger,
+  type ReliableConsumerOptions,
+} from './reliable-consumer';
+export { ReliableProducer } from './reliable-producer';
+export { guardTopics, type GuardReport } from './topic-guard';
+export type { TopicSpec } from './topic-spec';

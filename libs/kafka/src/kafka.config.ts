@@ -1,12 +1,12 @@
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import type { ProducerSettings } from './producer-settings';
+import type { TopicSpec } from './topic-spec';
 
 export type DurabilityProfile = 'strict' | 'relaxed';
 
 export class KafkaEnv {
   @IsString()
-  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, {
-    message: 'must be a comma-separated list of host:port',
-  })
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'must be a comma-separated list of host:port' })
   KAFKA_BROKERS!: string;
 
   @IsOptional()
@@ -16,18 +16,33 @@ export class KafkaEnv {
   /** `relaxed` is for a single-broker laptop only and must be asked for explicitly. */
   @IsIn(['strict', 'relaxed'])
   KAFKA_DURABILITY: DurabilityProfile = 'strict';
+
+  /** Bound of one send, retries included; past it the send fails with a retriable error. */
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  KAFKA_SEND_TIMEOUT_MS: number = 30_000;
 }
 
-export interface KafkaOptions {
+export interface KafkaModuleOptions {
   brokers: string[];
   clientId: string;
   durability: DurabilityProfile;
+  /** Every topic the app produces to or consumes from; checked (and created) at boot. */
+  topics: TopicSpec[];
+  producer?: Partial<ProducerSettings>;
 }
 
-export function kafkaOptionsFromEnv(env: KafkaEnv, defaultClientId: string): KafkaOptions {
+export function kafkaOptionsFromEnv(
+  env: KafkaEnv,
+  defaultClientId: string,
+  topics: TopicSpec[],
+): KafkaModuleOptions {
   return {
     brokers: env.KAFKA_BROKERS.split(','),
     clientId: env.KAFKA_CLIENT_ID ?? defaultClientId,
     durability: env.KAFKA_DURABILITY,
+    topics,
+    producer: { sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS },
   };
 }

@@ -1,25 +1,112 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
-import type { KafkaOptions } from './kafka.config';
-import { KAFKA_OPTIONS, KafkaConnection } from './kafka-connection';
+import {
+  Logger,
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
+  type Type,
+} from '@nestjs/common';
+import { MetricsRegistry } from '@app/http-platform';
+import type { KafkaModuleOptions } from './kafka.config';
+import { KafkaClient } from './kafka-client';
+import { KafkaMetrics } from './kafka.metrics';
 import { KafkaReadinessCheck } from './kafka.readiness';
+import { durableProducerSettings } from './producer-settings';
+import {
+  ReliableConsumer,
+  type BatchHandler,
+  type ReliableConsumerOptions,
+} from './reliable-consumer';
+import { ReliableProducer } from './reliable-producer';
 
+const KAFKA_MODULE_OPTIONS = Symbol('KAFKA_MODULE_OPTIONS');
+
+export interface KafkaModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: never[]) => KafkaModuleOptions | Promise<KafkaModuleOptions>;
+  inject?: FactoryProvider['inject'];
+}
+
+export interface KafkaConsumerRegistration<T> extends Omit<ReliableConsumerOptions, 'logger'> {
+  /** A provider class of the app; it is added to this module's providers. */
+  handler: Type<BatchHandler<T>>;
+}
+
+/**
+ * Every app talks to Kafka through this module. Building it refuses producer settings weaker
+ * than acks=all + idempotence + one in-flight request; booting it creates missing topics and, in
+ * strict durability, refuses to start when a topic or the brokers fall short of the contract.
+ *
+ * Consumers are declared with `KafkaModule.forConsumer` and a handler provider rather than a
+ * custom @nestjs/microservices transport: that transport's model is one message per
+ * @EventPattern handler, which hides exactly what effectively-once projection needs (whole
+ * partition batches, the offset to store with the results, seeking on assignment).
+ */
 @Module({})
 export class KafkaModule {
-  static forRoot(options: KafkaOptions): DynamicModule {
-    if (options.durability === 'relaxed') {
-      new Logger('KafkaModule').warn(
-        'KAFKA_DURABILITY=relaxed: replication and min.insync.replicas are not enforced. Never use this outside a single-broker laptop.',
-      );
-    }
+  static forRootAsync(options: KafkaModuleAsyncOptions): DynamicModule {
     return {
       module: KafkaModule,
       global: true,
+      imports: options.imports ?? [],
       providers: [
-        { provide: KAFKA_OPTIONS, useValue: options },
-        KafkaConnection,
+        {
+          provide: KAFKA_MODULE_OPTIONS,
+          inject: options.inject ?? [],
+          useFactory: async (...args: never[]) => {
+            const resolved = await options.useFactory(...args);
+            durableProducerSettings(resolved.producer); // throws UnsafeKafkaSettingsError
+            return resolved;
+          },
+        },
+        {
+          provide: KafkaMetrics,
+          inject: [{ token: MetricsRegistry, optional: true }],
+          useFactory: (registry?: MetricsRegistry) => new KafkaMetrics(registry),
+        },
+        {
+          provide: KafkaClient,
+          inject: [KAFKA_MODULE_OPTIONS],
+          useFactory: (resolved: KafkaModuleOptions) =>
+            new KafkaClient(resolved, new Logger('Kafka')),
+        },
+        {
+          provide: ReliableProducer,
+          inject: [KafkaClient, KAFKA_MODULE_OPTIONS, KafkaMetrics],
+          useFactory: (client: KafkaClient, resolved: KafkaModuleOptions, metrics: KafkaMetrics) =>
+            new ReliableProducer(client.kafka, durableProducerSettings(resolved.producer), metrics),
+        },
         KafkaReadinessCheck,
       ],
-      exports: [KafkaConnection, KafkaReadinessCheck],
+      exports: [KafkaClient, ReliableProducer, KafkaMetrics, KafkaReadinessCheck],
+    };
+  }
+
+  /** A consumer group whose batches go to `handler`; started after boot, stopped first at shutdown. */
+  static forConsumer<T>(registration: KafkaConsumerRegistration<T>): DynamicModule {
+    const { handler, ...consumerOptions } = registration;
+    return {
+      module: KafkaModule,
+      providers: [
+        handler,
+        {
+          provide: ReliableConsumer,
+          inject: [KafkaClient, handler, ReliableProducer, KafkaMetrics],
+          useFactory: (
+            client: KafkaClient,
+            batchHandler: BatchHandler<T>,
+            deadLetters: ReliableProducer,
+            metrics: KafkaMetrics,
+          ) =>
+            new ReliableConsumer(
+              client.kafka,
+              { ...consumerOptions, logger: new Logger(`Consumer ${registration.groupId}`) },
+              batchHandler,
+              deadLetters,
+              metrics,
+            ),
+        },
+      ],
+      exports: [ReliableConsumer, handler],
     };
   }
 }

@@ -1,0 +1,80 @@
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { KafkaModuleOptions } from './kafka.config';
+import type { KafkaLogger } from './reliable-consumer';
+import { guardTopics, type GuardReport } from './topic-guard';
+
+/** The app's one kafkajs instance and admin client; kafkajs stays behind this module. */
+export class KafkaClient {
+  readonly kafka: Kafka;
+  private admin?: Promise<Admin>;
+  private guardReport: GuardReport = { created: [], warnings: [] };
+
+  constructor(
+    readonly options: KafkaModuleOptions,
+    private readonly logger: KafkaLogger,
+  ) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => this.logKafkajs(entry),
+    });
+  }
+
+  /** At boot: topics created or verified, strict durability enforced (throws on a shortfall). */
+  async onModuleInit(): Promise<void> {
+    if (this.options.durability === 'relaxed') {
+      this.logger.warn(
+        'KAFKA_DURABILITY=relaxed: topic durability is not enforced. Never use this outside a single-broker laptop.',
+      );
+    }
+    this.guardReport = await guardTopics(
+      await this.connectedAdmin(),
+      this.options.topics,
+      this.options.durability,
+    );
+    for (const topic of this.guardReport.created) this.logger.log(`created topic ${topic}`);
+    for (const warning of this.guardReport.warnings) this.logger.warn(warning);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect();
+  }
+
+  /** Ids of the brokers the cluster currently reports. */
+  async brokerIds(): Promise<number[]> {
+    const { brokers } = await (await this.connectedAdmin()).describeCluster();
+    return brokers.map((broker) => broker.nodeId);
+  }
+
+  /** Shortfalls accepted at boot because durability is relaxed. */
+  get durabilityWarnings(): string[] {
+    const relaxed =
+      this.options.durability === 'relaxed'
+        ? ['KAFKA_DURABILITY=relaxed: topic durability is not enforced']
+        : [];
+    return [...relaxed, ...this.guardReport.warnings];
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(
+        () => admin,
+        (error: unknown) => {
+          this.admin = undefined;
+          throw error;
+        },
+      );
+    }
+    return this.admin;
+  }
+
+  private logKafkajs({ level, log }: LogEntry): void {
+    const line = `kafkajs: ${log.message}`;
+    if (level === logLevel.ERROR) this.logger.error(line);
+    else this.logger.warn(line);
+  }
+}

@@ -1,0 +1,30 @@
+/** The module's own record types: apps never see kafkajs's. */
+
+export interface OutgoingRecord {
+  /** The entity id: all records of one entity land in one partition, in order. */
+  key: string;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit: kept as decimal strings. */
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** Milliseconds since the epoch, as the producer or broker stamped it. */
+  timestamp: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  /** The next offset to read. */
+  offset: string;
+}

@@ -1,0 +1,1 @@
+export { OrderEventsTopicEnv, orderEventTopics, type OrderEventTopics } from './order-events-topic';
