@@ -1,10 +1,12 @@
 import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
-import { brokerControl, kafkaBrokers, uniqueName } from '../../test/infra/test-infra';
-import { waitFor, withTimeout } from './wait-for';
+import { kafkaBrokers, uniqueName } from '../../test/infra/test-infra';
+import { readTopicUntil, sawValues } from '../../test/infra/topic-reader';
 
 /**
- * The cluster the project brings must give the durability the product sells: acks=all writes
- * survive one broker down and are refused, not acknowledged, with two down.
+ * The cluster the project brings: three brokers, full replication, and an idempotent acks=all
+ * round trip. Brokers going down are exercised through the reliable producer
+ * (libs/kafka/src/reliable-producer.int-spec.ts): raw kafkajs sends can lose records when
+ * retried across a leader change, which is why that producer exists.
  */
 describe('local 3-node Kafka cluster', () => {
   const kafka = new Kafka({
@@ -52,13 +54,20 @@ describe('local 3-node Kafka cluster', () => {
 
   it('consumes back exactly what an idempotent acks=all producer sent, in order per key', async () => {
     const sent = messages('round-trip', 600);
-    const producer = reliableProducer();
+    const producer = idempotentProducer();
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: sent });
     await producer.disconnect();
 
     const expected = sent.map(asText);
-    const received = await consumeUntilSeen(topic, expected);
+    const received = (
+      await readTopicUntil(
+        kafka,
+        topic,
+        sawValues(sent.map((m) => String(m.value))),
+        'all sent records',
+      )
+    ).map((record) => `${record.key}:${record.value}`);
     expect(sorted(received)).toEqual(sorted(expected));
     expect(orderPerKey(received)).toEqual(orderPerKey(expected));
     // Nothing written twice: the log holds exactly what was sent.
@@ -66,77 +75,13 @@ describe('local 3-node Kafka cluster', () => {
     expect(offsets.reduce((sum, partition) => sum + Number(partition.high), 0)).toBe(sent.length);
   });
 
-  it('acknowledges with one broker down, refuses with two down, and recovers', async () => {
-    const control = brokerControl();
-    const acknowledged: string[] = [];
-    const producer = reliableProducer();
-    await producer.connect();
-    try {
-      await control.stopBroker(3, 'SIGKILL');
-      const withOneDown = messages('one-down', 50);
-      await withTimeout(producer.send({ topic, acks: -1, messages: withOneDown }), 60_000);
-      acknowledged.push(...withOneDown.map(asText));
-
-      await control.stopBroker(2, 'SIGKILL');
-      await expect(
-        withTimeout(
-          producer.send({ topic, acks: -1, timeout: 5_000, messages: messages('two-down', 50) }),
-          20_000,
-        ),
-      ).rejects.toThrow();
-    } finally {
-      await Promise.all([control.startBroker(2), control.startBroker(3)]);
-      await withTimeout(producer.disconnect(), 10_000).catch(() => undefined);
-    }
-    await control.waitUntilHealthy(180_000);
-
-    const recovered = reliableProducer();
-    await recovered.connect();
-    const afterRecovery = messages('recovered', 50);
-    await recovered.send({ topic, acks: -1, messages: afterRecovery });
-    await recovered.disconnect();
-    acknowledged.push(...afterRecovery.map(asText));
-
-    // Every acknowledged record is there (the refused batch may be too: refused is not "never written").
-    const all = await consumeUntilSeen(topic, acknowledged);
-    expect(all).toEqual(expect.arrayContaining(acknowledged));
-  });
-
   /** Retries without end (a dead leader takes seconds to be replaced); callers bound each send. */
-  function reliableProducer(): Producer {
+  function idempotentProducer(): Producer {
     return kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
     });
-  }
-
-  /** Reads the topic from the beginning with a fresh group until every expected record arrived. */
-  async function consumeUntilSeen(fromTopic: string, expected: string[]): Promise<string[]> {
-    const consumer = kafka.consumer({ groupId: uniqueName('reader') });
-    const received: string[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: fromTopic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: ({ message }) => {
-        received.push(`${message.key?.toString()}:${message.value?.toString()}`);
-        return Promise.resolve();
-      },
-    });
-    const missing = () => {
-      const seen = new Set(received);
-      return expected.filter((record) => !seen.has(record));
-    };
-    try {
-      await waitFor(() => missing().length === 0, {
-        timeoutMs: 90_000,
-        description: `${expected.length} records on ${fromTopic} (missing ${missing().length})`,
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return received;
   }
 });
 

@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -226,6 +227,8 @@ export async function waitUntilKafkaReady(
         await admin.connect();
         const { brokers } = await admin.describeCluster();
         if (brokers.length < brokerCount) return false;
+        // A restarted node is in the metadata, even in sync, a moment before it takes clients.
+        await Promise.all(bootstrapServers.map(acceptsConnections));
         await ensureProbeTopic(admin, brokerCount);
         return await allPartitionsFullyReplicated(admin);
       },
@@ -238,6 +241,19 @@ export async function waitUntilKafkaReady(
   } finally {
     await admin.disconnect();
   }
+}
+
+function acceptsConnections(address: string): Promise<void> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port) });
+    socket.setTimeout(2_000, () => socket.destroy(new Error(`${address}: connect timed out`)));
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
 }
 
 async function ensureProbeTopic(admin: Admin, replicationFactor: number): Promise<void> {

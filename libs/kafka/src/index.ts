@@ -21,7 +21,11 @@ export type {
   TopicPartition,
   TopicPartitionOffset,
 } from './kafka.types';
-export { DEFAULT_PRODUCER_SETTINGS, durableProducerSettings, type ProducerSettings } from './producer-settings';
+export {
+  DEFAULT_PRODUCER_SETTINGS,
+  durableProducerSettings,
+  type ProducerSettings,
+} from './producer-settings';
 export {
   ReliableConsumer,
   type BatchHandler,

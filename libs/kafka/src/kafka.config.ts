@@ -6,7 +6,9 @@ export type DurabilityProfile = 'strict' | 'relaxed';
 
 export class KafkaEnv {
   @IsString()
-  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'must be a comma-separated list of host:port' })
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, {
+    message: 'must be a comma-separated list of host:port',
+  })
   KAFKA_BROKERS!: string;
 
   @IsOptional()

@@ -22,7 +22,9 @@ export const DEFAULT_PRODUCER_SETTINGS: ProducerSettings = {
   sendTimeoutMs: 30_000,
 };
 
-export function durableProducerSettings(overrides: Partial<ProducerSettings> = {}): ProducerSettings {
+export function durableProducerSettings(
+  overrides: Partial<ProducerSettings> = {},
+): ProducerSettings {
   const settings = { ...DEFAULT_PRODUCER_SETTINGS, ...overrides };
   const problems: string[] = [];
   if (settings.acks !== -1 && settings.acks !== 'all') {
@@ -37,7 +39,9 @@ export function durableProducerSettings(overrides: Partial<ProducerSettings> = {
     );
   }
   if (!(settings.sendTimeoutMs > 0 && Number.isFinite(settings.sendTimeoutMs))) {
-    problems.push(`producer sendTimeoutMs is ${settings.sendTimeoutMs}, required a positive number`);
+    problems.push(
+      `producer sendTimeoutMs is ${settings.sendTimeoutMs}, required a positive number`,
+    );
   }
   if (problems.length > 0) throw new UnsafeKafkaSettingsError(problems);
   return settings;

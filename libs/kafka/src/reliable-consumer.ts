@@ -109,7 +109,8 @@ export class ReliableConsumer<T> {
     try {
       const stored = await this.handler.storedOffsets(assigned);
       this.floors = new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)]));
-      for (const { topic, partition, offset } of stored) this.consumer.seek({ topic, partition, offset });
+      for (const { topic, partition, offset } of stored)
+        this.consumer.seek({ topic, partition, offset });
     } catch (error) {
       // Without the stored offsets the committed ones are used; the handler is idempotent.
       this.logger.error(`reading stored offsets failed: ${(error as Error).message}`);
@@ -117,7 +118,7 @@ export class ReliableConsumer<T> {
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
+    const { batch } = payload;
     const { topic, partition } = batch;
     const floor = this.floors.get(key(topic, partition)) ?? -1n;
     const messages = batch.messages.filter((message) => BigInt(message.offset) >= floor);
@@ -136,7 +137,7 @@ export class ReliableConsumer<T> {
     }
 
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
-      if (!isRunning() || isStale()) return;
+      if (!payload.isRunning() || payload.isStale()) return;
       try {
         if (items.length > 0) {
           await this.handler.handleBatch({
@@ -155,15 +156,15 @@ export class ReliableConsumer<T> {
         );
         if (!retriable) throw error;
         await new Promise((resolve) => setTimeout(resolve, backoff));
-        await heartbeat();
+        await payload.heartbeat();
       }
     }
 
     // A partition revoked while we worked belongs to another member now: its commit is theirs.
-    if (isStale()) return;
+    if (payload.isStale()) return;
     await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
-    resolveOffset(lastOffset);
-    await heartbeat();
+    payload.resolveOffset(lastOffset);
+    await payload.heartbeat();
     this.metrics.recordsProcessed.inc({ group: this.options.groupId, topic }, messages.length);
     this.metrics.consumerLag.set(
       { group: this.options.groupId, topic, partition: String(partition) },
@@ -172,7 +173,9 @@ export class ReliableConsumer<T> {
   }
 
   private async deadLetter(record: ConsumedRecord, error: unknown): Promise<void> {
-    const target = (this.options.deadLetterTopic ?? ((topic: string) => `${topic}.dlq`))(record.topic);
+    const target = (this.options.deadLetterTopic ?? ((topic: string) => `${topic}.dlq`))(
+      record.topic,
+    );
     await this.deadLetters.send(target, [
       {
         key: record.key ?? '',
@@ -203,14 +206,17 @@ function key(topic: string, partition: number): string {
 
 function toTopicPartitions(topics: TopicPartition[] | string[]) {
   return topics.map((entry) =>
-    typeof entry === 'string' ? { topic: entry } : { topic: entry.topic, partitions: [entry.partition] },
+    typeof entry === 'string'
+      ? { topic: entry }
+      : { topic: entry.topic, partitions: [entry.partition] },
   );
 }
 
 function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+    if (value !== undefined)
+      headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
   }
   return {
     topic,

@@ -1,4 +1,11 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Admin,
+  type Kafka,
+  type Message,
+  type PartitionMetadata,
+  type Producer,
+} from 'kafkajs';
 import { KafkaSendError, KafkaSendTimeoutError } from './kafka.errors';
 import { KafkaMetrics } from './kafka.metrics';
 import type { ProducerSettings } from './producer-settings';
@@ -9,36 +16,36 @@ const BACKOFF_MAX_MS = 2_000;
 
 /**
  * Sends records with acks=all on an idempotent producer, one request in flight, and reports a
- * send as done only once every in-sync replica has it.
+ * send as done only once every in-sync replica has all of its records.
  *
- * Sends run one at a time. kafkajs assigns an idempotent batch its sequence numbers when it
- * builds the request and advances them only on success, so two concurrent sends to one
- * partition could be given the same sequence and the broker would drop the second as a
- * duplicate. A caller whose send timed out is answered at once, but the next send starts only
- * when the timed-out one has really finished.
+ * Three kafkajs 2.2.4 behaviours shape it (each proven by reliable-producer.int-spec.ts):
+ * - A send spanning several brokers that is retried after a leader change can resolve without
+ *   writing the records whose partition moved to a broker that had already answered. So each
+ *   partition's records go out as a send of their own, and only failed partitions are retried.
+ * - An idempotent batch gets its sequence numbers when the request is built and they advance
+ *   only on success, so two sends to one partition must never overlap: sends run one at a time,
+ *   and a caller whose send timed out is answered at once while the next send waits for it.
+ * - After a send ended without knowing whether it was written, the next sequence numbers may
+ *   no longer match the broker's; the next send starts a new producer id instead.
  */
 export class ReliableProducer {
-  private readonly producer: Producer;
+  private producer?: Producer;
+  private admin?: Admin;
+  /** A send ended in doubt (maybe written, maybe not): start the next one with a new producer id. */
+  private inDoubt = false;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitions = new Map<string, PartitionMetadata[]>();
   private queue: Promise<unknown> = Promise.resolve();
-  private connected?: Promise<void>;
   private closed = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly settings: ProducerSettings,
     private readonly metrics: KafkaMetrics = new KafkaMetrics(),
-  ) {
-    this.producer = kafka.producer({
-      idempotent: settings.idempotent,
-      maxInFlightRequests: settings.maxInFlightRequests,
-      // kafkajs retries a little itself; longer outages are retried (and counted) by send().
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
-    });
-  }
+  ) {}
 
   async connect(): Promise<void> {
-    this.connected ??= this.producer.connect();
-    await this.connected;
+    await this.currentProducer();
   }
 
   /** Nest lifecycle: connected at boot, flushed and closed after the HTTP server stopped. */
@@ -51,10 +58,10 @@ export class ReliableProducer {
   }
 
   /**
-   * Sends all `records` to `topic` in one batched request per broker. Resolves once all of them
-   * are acknowledged by every in-sync replica; rejects with KafkaSendTimeoutError (retriable)
-   * after `sendTimeoutMs`, or KafkaSendError. A rejected send may still have been written
-   * (at-least-once): retrying it can duplicate, never lose or reorder, records.
+   * Sends all `records` to `topic`. Resolves once every one is acknowledged by all in-sync
+   * replicas; rejects with KafkaSendTimeoutError (retriable) after `sendTimeoutMs`, or with
+   * KafkaSendError. A rejected send may still have been written in part: retrying it can
+   * duplicate records (same content, same event ids), never lose or reorder them.
    */
   async send(topic: string, records: OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new KafkaSendError('producer is shut down', false);
@@ -90,32 +97,86 @@ export class ReliableProducer {
       new Promise((resolve) => (timer = setTimeout(resolve, flushTimeoutMs))),
     ]);
     clearTimeout(timer);
-    await this.producer.disconnect();
+    await Promise.all([this.producer?.disconnect(), this.admin?.disconnect()]);
   }
 
   private async sendUntil(topic: string, messages: Message[], deadline: number): Promise<void> {
-    await this.connect();
+    const producer = await this.currentProducer();
+    const byPartition = await this.groupByPartition(topic, messages);
+    let pending = [...byPartition.keys()];
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
-      try {
-        await this.producer.send({
-          topic,
-          messages,
-          acks: -1,
-          // How long the leader may wait for the in-sync replicas before answering.
-          timeout: Math.max(1, deadline - Date.now()),
+      const results = await Promise.allSettled(
+        pending.map((partition) =>
+          producer.send({
+            topic,
+            messages: byPartition.get(partition)!,
+            acks: -1,
+            // How long the leader may wait for the in-sync replicas before answering.
+            timeout: Math.max(1, deadline - Date.now()),
+          }),
+        ),
+      );
+      const failed = pending.filter((_, i) => results[i].status === 'rejected');
+      if (failed.length === 0) return;
+
+      const error = (
+        results.find((result) => result.status === 'rejected') as PromiseRejectedResult
+      ).reason as Error;
+      const retriable = isRetriable(error);
+      if (!retriable || Date.now() + backoff >= deadline) {
+        this.inDoubt = true;
+        throw new KafkaSendError(`send to ${topic} failed: ${error.message}`, retriable, {
+          cause: error,
         });
-        return;
-      } catch (error) {
-        const retriable = isRetriable(error);
-        if (!retriable || Date.now() + backoff >= deadline) {
-          throw new KafkaSendError(`send to ${topic} failed: ${(error as Error).message}`, retriable, {
-            cause: error,
-          });
-        }
-        this.metrics.recordsRetried.inc({ topic }, messages.length);
-        await new Promise((resolve) => setTimeout(resolve, backoff));
       }
+      // Same records, same producer: a batch the broker already has is recognised as a duplicate.
+      const retried = failed.reduce(
+        (sum, partition) => sum + byPartition.get(partition)!.length,
+        0,
+      );
+      this.metrics.recordsRetried.inc({ topic }, retried);
+      pending = failed;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
     }
+  }
+
+  private async currentProducer(): Promise<Producer> {
+    if (this.producer && !this.inDoubt) return this.producer;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.inDoubt = false;
+    this.producer = this.kafka.producer({
+      idempotent: this.settings.idempotent,
+      maxInFlightRequests: this.settings.maxInFlightRequests,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs retries a little itself; longer outages are retried (and counted) by sendUntil.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    await this.producer.connect();
+    return this.producer;
+  }
+
+  /** The partition of each record, as kafkajs's default (Java-compatible murmur2) partitioner picks it. */
+  private async groupByPartition(
+    topic: string,
+    messages: Message[],
+  ): Promise<Map<number, Message[]>> {
+    let partitionMetadata = this.partitions.get(topic);
+    if (!partitionMetadata) {
+      this.admin ??= this.kafka.admin();
+      await this.admin.connect();
+      [{ partitions: partitionMetadata }] = (
+        await this.admin.fetchTopicMetadata({ topics: [topic] })
+      ).topics;
+      this.partitions.set(topic, partitionMetadata);
+    }
+    const groups = new Map<number, Message[]>();
+    for (const message of messages) {
+      const partition = this.partitioner({ topic, partitionMetadata, message });
+      const group = groups.get(partition) ?? [];
+      group.push({ ...message, partition });
+      groups.set(partition, group);
+    }
+    return groups;
   }
 }
 

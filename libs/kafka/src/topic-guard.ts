@@ -33,7 +33,12 @@ export async function guardTopics(
       `cluster: ${brokers.length} broker(s), required >= ${REQUIRED_REPLICATION_FACTOR} for replication factor ${REQUIRED_REPLICATION_FACTOR}`,
     );
   }
-  problems.push(...(await brokerDefaultProblems(admin, brokers.map((broker) => broker.nodeId))));
+  problems.push(
+    ...(await brokerDefaultProblems(
+      admin,
+      brokers.map((broker) => broker.nodeId),
+    )),
+  );
 
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => !existing.has(topic.name));
@@ -45,7 +50,10 @@ export async function guardTopics(
         topic: topic.name,
         numPartitions: topic.partitions,
         replicationFactor,
-        configEntries: Object.entries(creationConfig(topic)).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries(creationConfig(topic)).map(([name, value]) => ({
+          name,
+          value,
+        })),
       })),
     });
   }
@@ -65,7 +73,9 @@ async function observeTopic(admin: Admin, name: string) {
   return {
     name,
     partitions: metadata.partitions.length,
-    replicationFactor: Math.min(...metadata.partitions.map((partition) => partition.replicas.length)),
+    replicationFactor: Math.min(
+      ...metadata.partitions.map((partition) => partition.replicas.length),
+    ),
     configs: configMap(resources[0]?.configEntries ?? []),
   };
 }

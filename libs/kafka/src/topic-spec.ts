@@ -41,10 +41,18 @@ export function topicProblems(spec: TopicSpec, observed: ObservedTopic): string[
   }
   const minIsr = Number(observed.configs['min.insync.replicas']);
   if (!(minIsr >= REQUIRED_MIN_INSYNC_REPLICAS)) {
-    problem('min.insync.replicas', observed.configs['min.insync.replicas'], `>= ${REQUIRED_MIN_INSYNC_REPLICAS}`);
+    problem(
+      'min.insync.replicas',
+      observed.configs['min.insync.replicas'],
+      `>= ${REQUIRED_MIN_INSYNC_REPLICAS}`,
+    );
   }
   if (observed.configs['unclean.leader.election.enable'] !== 'false') {
-    problem('unclean.leader.election.enable', observed.configs['unclean.leader.election.enable'], 'false');
+    problem(
+      'unclean.leader.election.enable',
+      observed.configs['unclean.leader.election.enable'],
+      'false',
+    );
   }
   if (spec.retention === 'forever' && observed.configs['retention.ms'] !== '-1') {
     problem('retention.ms', observed.configs['retention.ms'], '-1 (events are kept forever)');
@@ -66,7 +74,9 @@ export function brokerProblems(
 ): string[] {
   const problems: string[] = [];
   const problem = (setting: string, required: string) =>
-    problems.push(`broker ${brokerId}: ${setting} is ${String(configs[setting])}, required ${required}`);
+    problems.push(
+      `broker ${brokerId}: ${setting} is ${String(configs[setting])}, required ${required}`,
+    );
   if (!(Number(configs['min.insync.replicas']) >= REQUIRED_MIN_INSYNC_REPLICAS)) {
     problem('min.insync.replicas', `>= ${REQUIRED_MIN_INSYNC_REPLICAS}`);
   }

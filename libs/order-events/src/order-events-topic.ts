@@ -22,7 +22,11 @@ export interface OrderEventTopics {
 /** Both keep events forever: replay rebuilds the view from offset 0, and DLQ entries await an operator. */
 export function orderEventTopics(env: OrderEventsTopicEnv): OrderEventTopics {
   return {
-    events: { name: env.ORDER_EVENTS_TOPIC, partitions: env.ORDER_EVENTS_PARTITIONS, retention: 'forever' },
+    events: {
+      name: env.ORDER_EVENTS_TOPIC,
+      partitions: env.ORDER_EVENTS_PARTITIONS,
+      retention: 'forever',
+    },
     deadLetters: {
       name: `${env.ORDER_EVENTS_TOPIC}.dlq`,
       partitions: env.ORDER_EVENTS_PARTITIONS,

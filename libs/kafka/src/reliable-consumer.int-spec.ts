@@ -1,0 +1,237 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Pool } from 'pg';
+import { committedOffsetsByKafkaTools } from '../../../test/infra/kafka-tools';
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  uniqueName,
+  type TestDatabase,
+} from '../../../test/infra/test-infra';
+import { readTopicUntil } from '../../../test/infra/topic-reader';
+import { waitFor, withTimeout } from '../../../tools/local-infra/wait-for';
+import { durableProducerSettings } from './producer-settings';
+import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
+import { ReliableProducer } from './reliable-producer';
+import type { ConsumedRecord } from './kafka.types';
+
+const kafka = new Kafka({
+  clientId: 'consumer-test',
+  brokers: kafkaBrokers(),
+  logLevel: logLevel.NOTHING,
+});
+const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('ReliableConsumer on the real cluster', () => {
+  let admin: Admin;
+  let producer: ReliableProducer;
+
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+    producer = new ReliableProducer(kafka, durableProducerSettings());
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.close();
+    await admin.disconnect();
+  });
+
+  async function createTopic(prefix: string, partitions: number): Promise<string> {
+    const topic = uniqueName(prefix);
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 3 }],
+      waitForLeaders: true,
+    });
+    return topic;
+  }
+
+  it('moves an undecodable record to the DLQ with its origin, and handles the records after it', async () => {
+    const topic = await createTopic('poison', 1);
+    const dlq = await createTopic('poison-dlq', 1);
+    await producer.send(topic, [
+      { key: 'o1', value: 'ok-1' },
+      { key: 'o1', value: 'POISON', headers: { 'correlation-id': 'c-42' } },
+      { key: 'o1', value: 'ok-2' },
+      { key: 'o1', value: 'ok-3' },
+    ]);
+
+    const handled: string[] = [];
+    const handler: BatchHandler<string> = {
+      decode(record: ConsumedRecord) {
+        const text = record.value!.toString();
+        if (text === 'POISON') throw new Error('not an order event');
+        return text;
+      },
+      handleBatch(batch) {
+        handled.push(...batch.items.map((item) => item.value));
+        return Promise.resolve();
+      },
+    };
+    const consumer = new ReliableConsumer(
+      kafka,
+      {
+        groupId: uniqueName('poison-group'),
+        topics: [topic],
+        deadLetterTopic: () => dlq,
+        logger: quietLogger,
+      },
+      handler,
+      producer,
+    );
+    await consumer.start();
+    try {
+      await waitFor(() => handled.length === 3, {
+        timeoutMs: 60_000,
+        description: 'the good records',
+      });
+    } finally {
+      await consumer.stop();
+    }
+    expect(handled).toEqual(['ok-1', 'ok-2', 'ok-3']);
+
+    const [deadLetter] = await readTopicUntil(
+      kafka,
+      dlq,
+      (read) => read.length >= 1,
+      'the dead letter',
+    );
+    expect(deadLetter.value).toBe('POISON');
+    expect(deadLetter.key).toBe('o1');
+    expect(deadLetter.headers).toEqual({
+      'correlation-id': 'c-42',
+      'dlq-origin-topic': topic,
+      'dlq-origin-partition': '0',
+      'dlq-origin-offset': '1',
+      'dlq-error': 'not an order event',
+    });
+  });
+
+  describe('a consumer process killed in the middle of a batch', () => {
+    let database: TestDatabase;
+    let sink: Pool;
+
+    beforeAll(async () => {
+      database = await createTestDatabase('crash');
+      sink = new Pool({ connectionString: database.url });
+      await sink.query(
+        `CREATE TABLE handled (partition int, "offset" bigint, value text, deliveries int NOT NULL DEFAULT 1,
+                               PRIMARY KEY (partition, "offset"))`,
+      );
+    });
+
+    afterAll(async () => {
+      await sink.end();
+      await database.drop();
+    });
+
+    it('never has a committed offset past an unhandled record, and handles everything after a restart', async () => {
+      const total = 3_000;
+      const topic = await createTopic('crash', 3);
+      const group = uniqueName('crash-group');
+      await producer.send(
+        topic,
+        Array.from({ length: total }, (_, i) => ({ key: `order-${i % 50}`, value: `event-${i}` })),
+      );
+
+      const first = startConsumerProcess(topic, group, { PAUSE_MID_BATCH_AFTER: '1000' });
+      await waitForOutput(first, 'MID_BATCH');
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+
+      const afterCrash = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);
+      await expectCommittedOffsetsHandled(afterCrash);
+      // The batch cut short left handled records beyond its partition's committed offset.
+      const { rows } = await sink.query<{ partition: number; offset: string }>(
+        'SELECT partition, max("offset") AS offset FROM handled GROUP BY partition',
+      );
+      expect(rows.some((row) => BigInt(row.offset) >= (afterCrash.get(row.partition) ?? 0n))).toBe(
+        true,
+      );
+
+      const second = startConsumerProcess(topic, group, {});
+      await waitFor(async () => (await count()) === total, {
+        timeoutMs: 120_000,
+        description: `all ${total} records handled`,
+      });
+      second.child.kill('SIGTERM'); // graceful: the last batch is committed before leaving
+      await exited(second.child);
+
+      const final = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);
+      const ends = await admin.fetchTopicOffsets(topic);
+      expect(Object.fromEntries(final)).toEqual(
+        Object.fromEntries(ends.map((end) => [end.partition, BigInt(end.high)])),
+      );
+      await expectCommittedOffsetsHandled(final);
+    });
+
+    async function count(): Promise<number> {
+      const { rows } = await sink.query<{ n: number }>('SELECT count(*)::int AS n FROM handled');
+      return rows[0].n;
+    }
+
+    /** Every offset below each partition's committed offset is in the sink. */
+    async function expectCommittedOffsetsHandled(committed: Map<number, bigint>): Promise<void> {
+      for (const [partition, offset] of committed) {
+        const { rows } = await sink.query<{ n: string }>(
+          'SELECT count(*) AS n FROM handled WHERE partition = $1 AND "offset" < $2',
+          [partition, offset.toString()],
+        );
+        expect({ partition, handledBelowCommitted: BigInt(rows[0].n) }).toEqual({
+          partition,
+          handledBelowCommitted: offset,
+        });
+      }
+    }
+
+    function startConsumerProcess(topic: string, group: string, extraEnv: Record<string, string>) {
+      const child = spawn(
+        process.execPath,
+        [
+          resolve(__dirname, '../../../node_modules/tsx/dist/cli.mjs'),
+          resolve(__dirname, 'testing/consume-into-postgres.ts'),
+        ],
+        {
+          env: {
+            ...process.env,
+            BROKERS: kafkaBrokers().join(','),
+            TOPIC: topic,
+            GROUP: group,
+            DATABASE_URL: database.url,
+            ...extraEnv,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const output = { text: '' };
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
+      return { child, output };
+    }
+  });
+});
+
+async function waitForOutput(
+  process: { child: ChildProcess; output: { text: string } },
+  marker: string,
+): Promise<void> {
+  await waitFor(
+    () => {
+      if (process.child.exitCode !== null)
+        throw new Error(`consumer exited:\n${process.output.text}`);
+      return process.output.text.includes(marker);
+    },
+    { timeoutMs: 120_000, description: `consumer output ${marker}` },
+  );
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return withTimeout(
+    new Promise<void>((done) => child.once('exit', () => done())),
+    30_000,
+    'consumer process exit',
+  );
+}

@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * A group's committed offsets as Kafka's own kafka-consumer-groups tool reports them: an
+ * independent witness, not our client's view. Partition → committed offset (absent: none).
+ */
+export async function committedOffsetsByKafkaTools(
+  brokers: string[],
+  group: string,
+  topic: string,
+): Promise<Map<number, bigint>> {
+  const libs = await installKafkaJars();
+  const { stdout } = await execFileAsync(
+    'java',
+    [
+      '-cp',
+      `${libs}/*`,
+      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+      '--bootstrap-server',
+      brokers.join(','),
+      '--describe',
+      '--group',
+      group,
+    ],
+    { maxBuffer: 10 * 1024 * 1024 },
+  );
+  // Columns: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
+  const offsets = new Map<number, bigint>();
+  for (const line of stdout.split('\n')) {
+    const columns = line.trim().split(/\s+/);
+    if (columns[0] !== group || columns[1] !== topic) continue;
+    if (/^\d+$/.test(columns[3])) offsets.set(Number(columns[2]), BigInt(columns[3]));
+  }
+  return offsets;
+}
