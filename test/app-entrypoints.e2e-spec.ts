@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
-import { createTestDatabase, kafkaBrokers, type TestDatabase } from './infra/test-infra';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  uniqueName,
+  type TestDatabase,
+} from './infra/test-infra';
 import {
   startApp,
   stopApp,
@@ -93,6 +99,21 @@ describe('app entry points', () => {
     } finally {
       await stopApp(running);
     }
+  });
+
+  it('refuses to boot (exit 1) when its event topic falls short of the durability contract', async () => {
+    const topic = uniqueName('weak_events');
+    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.disconnect();
+
+    const { code, stderr } = await runToExit('command-service', {
+      ...environment(true),
+      ORDER_EVENTS_TOPIC: topic,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`topic ${topic}: replication.factor is 1, required >= 3`);
   });
 
   it.each(apps)(

@@ -73,6 +73,9 @@ export class KafkaClient {
   }
 
   private logKafkajs({ level, log }: LogEntry): void {
+    // ReliableProducer limits kafkajs's own retries on purpose and starts a new producer id after
+    // a send that ended in doubt, which is what keeps the sequence numbers (and EoS) sound.
+    if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
     const line = `kafkajs: ${log.message}`;
     if (level === logLevel.ERROR) this.logger.error(line);
     else this.logger.warn(line);

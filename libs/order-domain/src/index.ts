@@ -1,0 +1,37 @@
+export type { CancelOrder, OrderCommand, PayOrder, PlaceOrder, ShipOrder } from './order.commands';
+export { decide } from './order.decide';
+export {
+  InvalidOrderError,
+  InvalidOrderHistoryError,
+  OrderAlreadyExistsError,
+  OrderDomainError,
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  OrderNotPayableError,
+  OrderNotShippableError,
+  PaymentAmountMismatchError,
+  type OrderErrorKind,
+} from './order.errors';
+export type {
+  OrderCancelled,
+  OrderEvent,
+  OrderEventType,
+  OrderItem,
+  OrderPaid,
+  OrderPlaced,
+  OrderShipped,
+} from './order.events';
+export { ORDER_LIMITS } from './order.limits';
+export {
+  evolve,
+  foldOrder,
+  initialOrderState,
+  type CancelledOrder,
+  type NewOrder,
+  type OrderDetails,
+  type OrderState,
+  type OrderStatus,
+  type PaidOrder,
+  type PlacedOrder,
+  type ShippedOrder,
+} from './order.state';

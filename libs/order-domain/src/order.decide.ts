@@ -1,0 +1,175 @@
+import type { CancelOrder, OrderCommand, PayOrder, PlaceOrder, ShipOrder } from './order.commands';
+import {
+  InvalidOrderError,
+  OrderAlreadyExistsError,
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  OrderNotPayableError,
+  OrderNotShippableError,
+  PaymentAmountMismatchError,
+} from './order.errors';
+import type {
+  OrderCancelled,
+  OrderEvent,
+  OrderItem,
+  OrderPaid,
+  OrderPlaced,
+  OrderShipped,
+} from './order.events';
+import { ORDER_LIMITS } from './order.limits';
+import type { OrderState } from './order.state';
+
+/** The events a command produces on an order in the given state; throws an OrderDomainError when it is refused. */
+export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
+  switch (command.type) {
+    case 'PlaceOrder':
+      return [place(command, state)];
+    case 'PayOrder':
+      return [pay(command, state)];
+    case 'ShipOrder':
+      return [ship(command, state)];
+    case 'CancelOrder':
+      return [cancel(command, state)];
+    default: {
+      const unknown: never = command;
+      throw new Error(`Unknown order command: ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function place(command: PlaceOrder, state: OrderState): OrderPlaced {
+  // Invalid input is refused whatever the order's state, as the HTTP layer would refuse it.
+  requireText('customerId', command.customerId);
+  if (typeof command.currency !== 'string' || !/^[A-Z]{3}$/.test(command.currency)) {
+    throw new InvalidOrderError(
+      'currency',
+      `must be an ISO 4217 code of 3 uppercase letters, got ${show(command.currency)}`,
+    );
+  }
+  const items = validItems(command.items);
+  if (state.status !== 'NEW') throw new OrderAlreadyExistsError(command.orderId);
+  return {
+    type: 'OrderPlaced',
+    data: {
+      customerId: command.customerId,
+      currency: command.currency,
+      items,
+      total: orderTotal(items),
+    },
+    occurredAt: command.now.toISOString(),
+  };
+}
+
+function pay(command: PayOrder, state: OrderState): OrderPaid {
+  if (state.status === 'NEW') throw new OrderNotFoundError(command.orderId);
+  if (state.status !== 'PLACED') throw new OrderNotPayableError(command.orderId, state.status);
+  if (command.amount !== state.total) {
+    throw new PaymentAmountMismatchError(
+      command.orderId,
+      state.total,
+      command.amount,
+      state.currency,
+    );
+  }
+  return {
+    type: 'OrderPaid',
+    data: { amount: command.amount, paymentReference: command.paymentReference },
+    occurredAt: command.now.toISOString(),
+  };
+}
+
+function ship(command: ShipOrder, state: OrderState): OrderShipped {
+  if (state.status === 'NEW') throw new OrderNotFoundError(command.orderId);
+  if (state.status !== 'PAID') throw new OrderNotShippableError(command.orderId, state.status);
+  return {
+    type: 'OrderShipped',
+    data: { carrier: command.carrier, trackingNumber: command.trackingNumber },
+    occurredAt: command.now.toISOString(),
+  };
+}
+
+function cancel(command: CancelOrder, state: OrderState): OrderCancelled {
+  if (state.status === 'NEW') throw new OrderNotFoundError(command.orderId);
+  if (state.status !== 'PLACED' && state.status !== 'PAID') {
+    throw new OrderNotCancellableError(command.orderId, state.status);
+  }
+  return {
+    type: 'OrderCancelled',
+    data: { reason: command.reason },
+    occurredAt: command.now.toISOString(),
+  };
+}
+
+/** Checks every line and copies it, so the event holds exactly sku, quantity and unitPrice. */
+function validItems(items: readonly OrderItem[]): OrderItem[] {
+  const { minItems, maxItems } = ORDER_LIMITS;
+  if (!Array.isArray(items)) {
+    throw new InvalidOrderError('items', `must be a list of ${minItems} to ${maxItems} items`);
+  }
+  if (items.length < minItems || items.length > maxItems) {
+    throw new InvalidOrderError(
+      'items',
+      `must hold ${minItems} to ${maxItems} items, got ${items.length}`,
+    );
+  }
+  return items.map((item, index) => {
+    const field = `items[${index}]`;
+    if (typeof item !== 'object' || item === null) {
+      throw new InvalidOrderError(field, `must be an object, got ${show(item)}`);
+    }
+    const { sku, quantity, unitPrice } = item;
+    requireText(`${field}.sku`, sku);
+    requireInteger(
+      `${field}.quantity`,
+      quantity,
+      ORDER_LIMITS.minQuantity,
+      ORDER_LIMITS.maxQuantity,
+    );
+    requireInteger(
+      `${field}.unitPrice`,
+      unitPrice,
+      ORDER_LIMITS.minUnitPrice,
+      ORDER_LIMITS.maxUnitPrice,
+    );
+    return { sku, quantity, unitPrice };
+  });
+}
+
+/**
+ * Σ quantity × unitPrice in minor units. Past Number.MAX_SAFE_INTEGER integers lose precision
+ * silently, so such a total is refused rather than stored wrong.
+ */
+export function orderTotal(items: readonly OrderItem[]): number {
+  // The terms are never negative, so once the sum leaves the safe range it cannot come back.
+  const total = items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
+  if (!Number.isSafeInteger(total)) {
+    throw new InvalidOrderError(
+      'total',
+      `must be an integer of at most ${Number.MAX_SAFE_INTEGER} minor units, got ${total}`,
+    );
+  }
+  return total;
+}
+
+function requireText(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidOrderError(field, `must be a non-empty string, got ${show(value)}`);
+  }
+}
+
+function requireInteger(field: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOrderError(
+      field,
+      `must be an integer from ${min} to ${max}, got ${show(value)}`,
+    );
+  }
+}
+
+/** The refused value for a message, kept short because messages go out in error bodies. */
+function show(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
