@@ -38,7 +38,8 @@ describe('app entry points', () => {
   function environment(usesKafka: boolean): Record<string, string> {
     return {
       DATABASE_URL: database.url,
-      LOG_LEVEL: 'warn',
+      // A clean boot and shutdown log no error.
+      LOG_LEVEL: 'error',
       ADMIN_TOKEN: 'test-admin-token-0123456789',
       ...(usesKafka ? { KAFKA_BROKERS: kafkaBrokers().join(',') } : {}),
     };

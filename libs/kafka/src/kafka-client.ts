@@ -72,12 +72,16 @@ export class KafkaClient {
     return this.admin;
   }
 
-  private logKafkajs({ level, log }: LogEntry): void {
+  /**
+   * kafkajs logs every failed request at ERROR, including retriable ones it then retries with
+   * success (a coordinator still loading, a leader moving). Real failures reach the app as this
+   * module's typed errors, so kafkajs's own lines are diagnostics: logged as warnings.
+   */
+  private logKafkajs({ log }: LogEntry): void {
     // ReliableProducer limits kafkajs's own retries on purpose and starts a new producer id after
     // a send that ended in doubt, which is what keeps the sequence numbers (and EoS) sound.
     if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
-    const line = `kafkajs: ${log.message}`;
-    if (level === logLevel.ERROR) this.logger.error(line);
-    else this.logger.warn(line);
+    const detail = typeof log.error === 'string' ? `: ${log.error}` : '';
+    this.logger.warn(`kafkajs: ${log.message}${detail}`);
   }
 }
