@@ -32,3 +32,23 @@ export const boundaries = {
     ],
   },
 };
+
+// The order domain is pure (decide/evolve over plain data): no framework, no infrastructure,
+// no other lib. Tests and their fixtures may use what they like.
+export const pureDomain = {
+  files: ['libs/order-domain/**/*.ts'],
+  ignores: ['**/*.spec.ts', '**/testing/**'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '^(?!\\.)',
+            message: 'The order domain imports nothing but its own modules.',
+          },
+        ],
+      },
+    ],
+  },
+};

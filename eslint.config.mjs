@@ -1,7 +1,7 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
-import { boundaries } from './eslint.boundaries.mjs';
+import { boundaries, pureDomain } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.local/', 'coverage/', '*.mjs'] },
@@ -28,5 +28,6 @@ export default tseslint.config(
     },
   },
   boundaries,
+  pureDomain,
   prettier,
 );

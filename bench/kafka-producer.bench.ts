@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { durableProducerSettings } from '../libs/kafka/src/producer-settings';
 import { ReliableProducer } from '../libs/kafka/src/reliable-producer';
+import { createDurableTopic } from '../test/infra/topics';
 import { LocalKafkaCluster } from '../tools/local-infra/kafka-cluster';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -27,20 +28,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.ERROR });
   try {
     const topic = `bench-${Date.now().toString(36)}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 6,
-          replicationFactor: 3,
-          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    await createDurableTopic(kafka, topic, 6);
 
     const chunks = makeChunks();
     const raw = kafka.producer({

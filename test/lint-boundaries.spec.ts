@@ -5,15 +5,16 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 const root = resolve(__dirname, '..');
-const probeDir = join(root, 'apps/command-service/src/__lint-probe__');
+const PROBE = '__lint-probe__';
 
 interface LintResult {
   filePath: string;
   messages: { ruleId: string | null; message: string }[];
 }
 
-/** Runs the repository's real ESLint config on probe files written into an app. */
-async function lint(files: Record<string, string>): Promise<LintResult[]> {
+/** Runs the repository's real ESLint config on probe files written into `sourceDir`. */
+async function lint(sourceDir: string, files: Record<string, string>): Promise<LintResult[]> {
+  const probeDir = join(root, sourceDir, PROBE);
   mkdirSync(probeDir, { recursive: true });
   const paths = Object.entries(files).map(([name, code]) => {
     const path = join(probeDir, name);
@@ -32,18 +33,30 @@ async function lint(files: Record<string, string>): Promise<LintResult[]> {
   }
 }
 
+function rulesHit(results: LintResult[], file: string): (string | null)[] {
+  return results
+    .find((result) => result.filePath.endsWith(file))!
+    .messages.map((message) => message.ruleId);
+}
+
 describe('import boundaries (eslint)', () => {
   it('refuses an app importing another app, and allows importing a lib', async () => {
-    const results = await lint({
+    const results = await lint('apps/command-service/src', {
       'imports-app.ts': `import { ProjectorModule } from '../../../projector/src/projector.module';\nexport const leaked = ProjectorModule;\n`,
       'imports-lib.ts': `import { loadConfig } from '@app/config';\nexport const allowed = loadConfig;\n`,
     });
-    const rulesHit = (file: string) =>
-      results
-        .find((result) => result.filePath.endsWith(file))!
-        .messages.map((message) => message.ruleId);
 
-    expect(rulesHit('imports-app.ts')).toEqual(['import-x/no-restricted-paths']);
-    expect(rulesHit('imports-lib.ts')).toEqual([]);
+    expect(rulesHit(results, 'imports-app.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesHit(results, 'imports-lib.ts')).toEqual([]);
+  });
+
+  it('keeps the order domain free of frameworks and infrastructure', async () => {
+    const results = await lint('libs/order-domain/src', {
+      'imports-nest.ts': `import { Injectable } from '@nestjs/common';\nexport const leaked = Injectable;\n`,
+      'imports-own.ts': `import { decide } from '../order.decide';\nexport const allowed = decide;\n`,
+    });
+
+    expect(rulesHit(results, 'imports-nest.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesHit(results, 'imports-own.ts')).toEqual([]);
   });
 });

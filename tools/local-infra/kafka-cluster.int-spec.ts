@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 import { kafkaBrokers, uniqueName } from '../../test/infra/test-infra';
 import { readTopicUntil, sawValues } from '../../test/infra/topic-reader';
+import { createDurableTopic } from '../../test/infra/topics';
 
 /**
  * The cluster the project brings: three brokers, full replication, and an idempotent acks=all
@@ -21,20 +22,7 @@ describe('local 3-node Kafka cluster', () => {
     admin = kafka.admin();
     await admin.connect();
     topic = uniqueName('durability');
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 6,
-          replicationFactor: 3,
-          configEntries: [
-            { name: 'min.insync.replicas', value: '2' },
-            { name: 'unclean.leader.election.enable', value: 'false' },
-          ],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    await createDurableTopic(kafka, topic, 6);
   });
 
   afterAll(async () => {

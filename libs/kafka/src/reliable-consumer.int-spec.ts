@@ -10,6 +10,7 @@ import {
   type TestDatabase,
 } from '../../../test/infra/test-infra';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
+import { createDurableTopic } from '../../../test/infra/topics';
 import { waitFor, withTimeout } from '../../../tools/local-infra/wait-for';
 import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
@@ -41,10 +42,7 @@ describe('ReliableConsumer on the real cluster', () => {
 
   async function createTopic(prefix: string, partitions: number): Promise<string> {
     const topic = uniqueName(prefix);
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 3 }],
-      waitForLeaders: true,
-    });
+    await createDurableTopic(kafka, topic, partitions);
     return topic;
   }
 

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { brokerControl, kafkaBrokers, uniqueName } from '../../../test/infra/test-infra';
 import { readTopicUntil, sawValues } from '../../../test/infra/topic-reader';
+import { createDurableTopic } from '../../../test/infra/topics';
 import { withTimeout } from '../../../tools/local-infra/wait-for';
 import { KafkaModuleError } from './kafka.errors';
 import { KafkaMetrics } from './kafka.metrics';
@@ -26,20 +27,7 @@ describe('ReliableProducer with brokers down', () => {
 
   beforeAll(async () => {
     topic = uniqueName('outage');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 6,
-          replicationFactor: 3,
-          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    await createDurableTopic(kafka, topic, 6);
   });
 
   it('acknowledges with one broker down, fails with a typed retriable error with two down, reports only what was acknowledged', async () => {

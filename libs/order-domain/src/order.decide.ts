@@ -19,7 +19,10 @@ import type {
 import { ORDER_LIMITS } from './order.limits';
 import type { OrderState } from './order.state';
 
-/** The events a command produces on an order in the given state; throws an OrderDomainError when it is refused. */
+/**
+ * The events a command produces on an order in the given state. A refused command throws an
+ * OrderDomainError and produces nothing.
+ */
 export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   switch (command.type) {
     case 'PlaceOrder':
@@ -100,24 +103,28 @@ function cancel(command: CancelOrder, state: OrderState): OrderCancelled {
   };
 }
 
-/** Checks every line and copies it, so the event holds exactly sku, quantity and unitPrice. */
-function validItems(items: readonly OrderItem[]): OrderItem[] {
+/**
+ * Checks every line and copies it, so the event holds exactly sku, quantity and unitPrice. Takes
+ * `unknown` because callers outside TypeScript's reach can send anything.
+ */
+function validItems(items: unknown): OrderItem[] {
   const { minItems, maxItems } = ORDER_LIMITS;
   if (!Array.isArray(items)) {
     throw new InvalidOrderError('items', `must be a list of ${minItems} to ${maxItems} items`);
   }
-  if (items.length < minItems || items.length > maxItems) {
+  const lines: unknown[] = items;
+  if (lines.length < minItems || lines.length > maxItems) {
     throw new InvalidOrderError(
       'items',
-      `must hold ${minItems} to ${maxItems} items, got ${items.length}`,
+      `must hold ${minItems} to ${maxItems} items, got ${lines.length}`,
     );
   }
-  return items.map((item, index) => {
+  return lines.map((line, index) => {
     const field = `items[${index}]`;
-    if (typeof item !== 'object' || item === null) {
-      throw new InvalidOrderError(field, `must be an object, got ${show(item)}`);
+    if (typeof line !== 'object' || line === null) {
+      throw new InvalidOrderError(field, `must be an object, got ${show(line)}`);
     }
-    const { sku, quantity, unitPrice } = item;
+    const { sku, quantity, unitPrice } = line as Partial<Record<keyof OrderItem, unknown>>;
     requireText(`${field}.sku`, sku);
     requireInteger(
       `${field}.quantity`,
@@ -151,13 +158,18 @@ export function orderTotal(items: readonly OrderItem[]): number {
   return total;
 }
 
-function requireText(field: string, value: unknown): void {
+function requireText(field: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new InvalidOrderError(field, `must be a non-empty string, got ${show(value)}`);
   }
 }
 
-function requireInteger(field: string, value: unknown, min: number, max: number): void {
+function requireInteger(
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOrderError(
       field,

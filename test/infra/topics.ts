@@ -1,0 +1,29 @@
+import type { Kafka } from 'kafkajs';
+
+/** Creates `topic` with the contract's durability: replication factor 3, min.insync.replicas 2. */
+export async function createDurableTopic(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 3,
+          configEntries: [
+            { name: 'min.insync.replicas', value: '2' },
+            { name: 'unclean.leader.election.enable', value: 'false' },
+          ],
+        },
+      ],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
