@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
 
 /** Creates `topic` with the contract's durability: replication factor 3, min.insync.replicas 2. */
 export async function createDurableTopic(
@@ -9,20 +10,17 @@ export async function createDurableTopic(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: partitions,
-          replicationFactor: 3,
-          configEntries: [
-            { name: 'min.insync.replicas', value: '2' },
-            { name: 'unclean.leader.election.enable', value: 'false' },
-          ],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicsAndWait(admin, [
+      {
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 3,
+        configEntries: [
+          { name: 'min.insync.replicas', value: '2' },
+          { name: 'unclean.leader.election.enable', value: 'false' },
+        ],
+      },
+    ]);
   } finally {
     await admin.disconnect();
   }

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { freePort } from '../../test/infra/free-port';
 import { uniqueName } from '../../test/infra/test-infra';
+import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
 import { waitFor, withTimeout } from '../local-infra/wait-for';
 
 const root = resolve(__dirname, '../..');
@@ -18,6 +19,7 @@ const kafkaBrokers = [19292, 29292, 39292].map((port) => `127.0.0.1:${port}`);
 describe('npm start (the whole suite)', () => {
   const dataDir = join(root, '.local/test-infra', uniqueName('suite'));
   let ports: { postgres: number; commandService: number; queryService: number; projector: number };
+  let running: Suite | undefined;
 
   beforeAll(async () => {
     ports = {
@@ -28,7 +30,11 @@ describe('npm start (the whole suite)', () => {
     };
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    // A failed assertion leaves the suite running: stop it before removing its data.
+    if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      await interrupt(running).catch(() => undefined);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -49,7 +55,8 @@ describe('npm start (the whole suite)', () => {
     expect(await sql(writeDbUrl, `SELECT id FROM ${marker}`)).toEqual([{ id: 42 }]);
     await interrupt(second);
     expectNothingLeftRunning();
-  });
+    // Two whole lifecycles of the suite (build, Kafka ×3, PostgreSQL, apps), start to stop.
+  }, 420_000);
 
   interface Suite {
     child: ChildProcess;
@@ -86,7 +93,8 @@ describe('npm start (the whole suite)', () => {
     for (const port of Object.values(appPorts())) {
       expect(output).toContain(`http://127.0.0.1:${port}`);
     }
-    return { child, output: () => output };
+    running = { child, output: () => output };
+    return running;
   }
 
   function appPorts() {
@@ -128,7 +136,7 @@ describe('npm start (the whole suite)', () => {
   async function createTopic(topic: string): Promise<void> {
     const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, replicationFactor: 3 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, replicationFactor: 3 }]);
     await admin.disconnect();
   }
 

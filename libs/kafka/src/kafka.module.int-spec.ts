@@ -7,6 +7,7 @@ import type { KafkaModuleOptions } from './kafka.config';
 import { KafkaDurabilityError, UnsafeKafkaSettingsError } from './kafka.errors';
 import { KafkaModule } from './kafka.module';
 import { KafkaReadinessCheck } from './kafka.readiness';
+import { createTopicsAndWait } from './topic-admin';
 import type { BatchHandler, ConsumedBatch } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
 import type { ConsumedRecord } from './kafka.types';
@@ -52,10 +53,7 @@ describe('KafkaModule on the real cluster', () => {
 
   async function createWeakTopic(): Promise<string> {
     const topic = uniqueName('weak');
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
     return topic;
   }
 

@@ -1,6 +1,7 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { DurabilityProfile } from './kafka.config';
 import { KafkaDurabilityError } from './kafka.errors';
+import { createTopicsAndWait } from './topic-admin';
 import {
   REQUIRED_REPLICATION_FACTOR,
   brokerProblems,
@@ -44,9 +45,9 @@ export async function guardTopics(
   const missing = topics.filter((topic) => !existing.has(topic.name));
   const replicationFactor = replicationFactorFor(durability, brokers.length);
   if (missing.length > 0 && (durability === 'relaxed' || brokers.length >= replicationFactor)) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
+    await createTopicsAndWait(
+      admin,
+      missing.map((topic) => ({
         topic: topic.name,
         numPartitions: topic.partitions,
         replicationFactor,
@@ -55,7 +56,7 @@ export async function guardTopics(
           value,
         })),
       })),
-    });
+    );
   }
   for (const topic of topics.filter((spec) => existing.has(spec.name))) {
     problems.push(...topicProblems(topic, await observeTopic(admin, topic.name)));
