@@ -34,5 +34,4 @@ export {
   type ReliableConsumerOptions,
 } from './reliable-consumer';
 export { ReliableProducer } from './reliable-producer';
-export { guardTopics, type GuardReport } from './topic-guard';
 export type { TopicSpec } from './topic-spec';

@@ -107,6 +107,38 @@ describe('ReliableConsumer on the real cluster', () => {
     });
   });
 
+  it('resumes from offsets the handler stored elsewhere, not from the group committed offsets', async () => {
+    const topic = await createTopic('stored', 1);
+    await producer.send(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: 'o1', value: `event-${i}` })),
+    );
+    const handled: string[] = [];
+    const handler: BatchHandler<string> = {
+      decode: (record) => record.value!.toString(),
+      handleBatch(batch) {
+        handled.push(...batch.items.map((item) => item.value));
+        return Promise.resolve();
+      },
+      // As the projector will: its checkpoint says offsets 0..5 are already in its database.
+      storedOffsets: (assigned) =>
+        Promise.resolve(assigned.map((partition) => ({ ...partition, offset: '6' }))),
+    };
+    const consumer = new ReliableConsumer(
+      kafka,
+      { groupId: uniqueName('stored-group'), topics: [topic], logger: quietLogger },
+      handler,
+      producer,
+    );
+    await consumer.start();
+    try {
+      await waitFor(() => handled.length >= 4, { timeoutMs: 60_000, description: 'records 6..9' });
+    } finally {
+      await consumer.stop();
+    }
+    expect(handled).toEqual(['event-6', 'event-7', 'event-8', 'event-9']);
+  });
+
   describe('a consumer process killed in the middle of a batch', () => {
     let database: TestDatabase;
     let sink: Pool;
