@@ -30,18 +30,6 @@ export class OrderAlreadyExistsError extends OrderDomainError {
   }
 }
 
-export class OrderNotPayableError extends OrderDomainError {
-  readonly code = 'ORDER_NOT_PAYABLE';
-  readonly kind = 'conflict';
-  constructor(
-    readonly orderId: string,
-    readonly status: OrderStatus,
-  ) {
-    super(`Order ${orderId} cannot be paid: it is ${status}, only a PLACED order can be paid`);
-    this.name = 'OrderNotPayableError';
-  }
-}
-
 export class PaymentAmountMismatchError extends OrderDomainError {
   readonly code = 'PAYMENT_AMOUNT_MISMATCH';
   readonly kind = 'unprocessable';
@@ -58,29 +46,40 @@ export class PaymentAmountMismatchError extends OrderDomainError {
   }
 }
 
-export class OrderNotShippableError extends OrderDomainError {
-  readonly code = 'ORDER_NOT_SHIPPABLE';
+/** A command the order's current status does not allow: `status` is where the order is now. */
+abstract class OrderTransitionRefusedError extends OrderDomainError {
   readonly kind = 'conflict';
   constructor(
     readonly orderId: string,
     readonly status: OrderStatus,
+    action: string,
+    allowedFrom: string,
   ) {
-    super(`Order ${orderId} cannot be shipped: it is ${status}, only a PAID order can be shipped`);
-    this.name = 'OrderNotShippableError';
+    super(
+      `Order ${orderId} cannot be ${action}: it is ${status}, only a ${allowedFrom} order can be ${action}`,
+    );
+    this.name = new.target.name;
   }
 }
 
-export class OrderNotCancellableError extends OrderDomainError {
+export class OrderNotPayableError extends OrderTransitionRefusedError {
+  readonly code = 'ORDER_NOT_PAYABLE';
+  constructor(orderId: string, status: OrderStatus) {
+    super(orderId, status, 'paid', 'PLACED');
+  }
+}
+
+export class OrderNotShippableError extends OrderTransitionRefusedError {
+  readonly code = 'ORDER_NOT_SHIPPABLE';
+  constructor(orderId: string, status: OrderStatus) {
+    super(orderId, status, 'shipped', 'PAID');
+  }
+}
+
+export class OrderNotCancellableError extends OrderTransitionRefusedError {
   readonly code = 'ORDER_NOT_CANCELLABLE';
-  readonly kind = 'conflict';
-  constructor(
-    readonly orderId: string,
-    readonly status: OrderStatus,
-  ) {
-    super(
-      `Order ${orderId} cannot be cancelled: it is ${status}, only a PLACED or PAID order can be cancelled`,
-    );
-    this.name = 'OrderNotCancellableError';
+  constructor(orderId: string, status: OrderStatus) {
+    super(orderId, status, 'cancelled', 'PLACED or PAID');
   }
 }
 
