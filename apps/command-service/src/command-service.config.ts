@@ -3,6 +3,7 @@ import { DatabaseEnv } from '@app/database';
 import { HttpEnv } from '@app/http-platform';
 import { KafkaEnv } from '@app/kafka';
 import { OrderEventsTopicEnv } from '@app/order-events';
+import { OutboxEnv } from './outbox/outbox.config';
 
 export class CommandServiceHttpEnv extends HttpEnv {
   override PORT: number = 3001;
@@ -13,6 +14,7 @@ export const commandServiceEnv = {
   database: DatabaseEnv,
   kafka: KafkaEnv,
   orderEvents: OrderEventsTopicEnv,
+  outbox: OutboxEnv,
 };
 
 export type CommandServiceConfig = ReturnType<typeof loadConfig<typeof commandServiceEnv>>;

@@ -4,6 +4,9 @@ import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
 import { orderEventTopics } from '@app/order-events';
 import type { CommandServiceConfig } from './command-service.config';
+import { mapOrderError } from './orders/order-error-mapper';
+import { OrdersModule } from './orders/orders.module';
+import { OutboxModule } from './outbox/outbox.module';
 
 const APP_NAME = 'command-service';
 
@@ -24,6 +27,15 @@ export class CommandServiceModule {
           appName: APP_NAME,
           logLevel: config.http.LOG_LEVEL,
           readinessChecks: [DatabaseReadinessCheck, KafkaReadinessCheck],
+          mapError: mapOrderError,
+        }),
+        OrdersModule,
+        OutboxModule.forRoot({
+          databaseUrl: config.database.DATABASE_URL,
+          topic: config.orderEvents.ORDER_EVENTS_TOPIC,
+          batchSize: config.outbox.OUTBOX_BATCH_SIZE,
+          pollIntervalMs: config.outbox.OUTBOX_POLL_INTERVAL_MS,
+          leaderRetryMs: config.outbox.OUTBOX_LEADER_RETRY_MS,
         }),
       ],
     };

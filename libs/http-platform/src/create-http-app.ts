@@ -1,7 +1,9 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import { ApiError } from './api-error';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './correlation-id';
 import type { HttpEnv } from './http.config';
 
@@ -16,14 +18,37 @@ export async function createHttpApp(rootModule: DynamicModule): Promise<NestFast
     requestIdHeader: false,
     genReqId: correlationIdFor,
   });
-  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_ID_HEADER, request.id);
   });
+  acceptJsonOnly(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: true,
+    // Nest would add its own JSON and form parsers; acceptJsonOnly has set the only one.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   return app;
+}
+
+/**
+ * Bodies are JSON or refused with 415 (Fastify's text/plain parser is removed, and there is no
+ * form parser). Fastify's JSON parser is kept for its protection against __proto__ and
+ * constructor keys; only its failure is rephrased as the suite's MALFORMED_JSON.
+ */
+function acceptJsonOnly(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body.toString(), (error, value) => {
+      if (error) {
+        done(new ApiError(400, 'MALFORMED_JSON', `The body is not valid JSON: ${error.message}`));
+      } else {
+        done(null, value);
+      }
+    });
+  });
 }
 
 /**

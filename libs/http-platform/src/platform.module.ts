@@ -1,17 +1,26 @@
 import { Module, RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { ErrorMapper } from './api-error';
+import { ApiExceptionFilter } from './api-exception.filter';
 import { HealthController, HealthService, READINESS_CHECKS } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics.controller';
 import type { ReadinessCheck } from './readiness-check';
+import { RequestValidationPipe } from './validation.pipe';
 
 export interface PlatformOptions {
   appName: string;
   logLevel: string;
   /** Providers (resolvable in the app's module tree) that must answer before the app is ready. */
   readinessChecks: Type<ReadinessCheck>[];
+  /** Turns the app's own errors (domain refusals, conflicts) into HTTP refusals. */
+  mapError?: ErrorMapper;
 }
 
-/** What every app of the suite serves besides its own API: JSON logs, health, metrics. */
+/**
+ * What every app of the suite serves besides its own API: JSON logs, health, metrics, and one
+ * way of validating requests and answering errors.
+ */
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
@@ -30,6 +39,8 @@ export class PlatformModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        { provide: APP_FILTER, useValue: new ApiExceptionFilter(options.mapError) },
+        { provide: APP_PIPE, useValue: new RequestValidationPipe() },
         { provide: MetricsRegistry, useValue: new MetricsRegistry(options.appName) },
         {
           provide: READINESS_CHECKS,

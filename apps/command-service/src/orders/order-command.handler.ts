@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { withTransaction } from '@app/database';
+import {
+  decide,
+  evolve,
+  foldOrder,
+  type OrderCommand,
+  type OrderState,
+  type OrderStatus,
+} from '@app/order-domain';
+import { IdempotencyKeys } from './idempotency-keys';
+import { OrderEventStore, StreamVersionConflictError } from './order-event-store';
+
+export interface CommandContext {
+  readonly correlationId: string;
+  /** From the Idempotency-Key header, with the fingerprint of the request that carried it. */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+  /** From If-Match: the version the caller's decision was based on. */
+  readonly expectedVersion?: number;
+}
+
+/** What a command answers; `version` is the caller's token for read-your-writes and If-Match. */
+export interface OrderCommandResult {
+  readonly orderId: string;
+  readonly version: number;
+  readonly status: OrderStatus;
+  /** Only when the order is placed. */
+  readonly total?: number;
+}
+
+/** If-Match named a version the order is no longer at. */
+export class OrderVersionMismatchError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly expectedVersion: number,
+    readonly currentVersion?: number,
+  ) {
+    super(
+      currentVersion === undefined
+        ? `Order ${orderId} moved past version ${expectedVersion}`
+        : `Order ${orderId} is at version ${currentVersion}, not ${expectedVersion}`,
+    );
+    this.name = 'OrderVersionMismatchError';
+  }
+}
+
+/**
+ * A writer that lost a race re-decides on the fresh history, so a command that is still valid
+ * (or refused for a real reason) gets that answer instead of a conflict. Bounded, because under
+ * sustained contention someone has to give up.
+ */
+const MAX_ATTEMPTS = 5;
+
+/** Load the order's events → decide → append, in one transaction per attempt. */
+@Injectable()
+export class OrderCommandHandler {
+  constructor(
+    private readonly store: OrderEventStore,
+    private readonly idempotencyKeys: IdempotencyKeys,
+  ) {}
+
+  async execute(command: OrderCommand, context: CommandContext): Promise<OrderCommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withTransaction(this.store.pool, (client) =>
+          this.decideAndAppend(client, command, context),
+        );
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError)) throw error;
+        // With If-Match the caller asked for this exact version, which is now gone.
+        if (context.expectedVersion !== undefined) {
+          throw new OrderVersionMismatchError(command.orderId, context.expectedVersion);
+        }
+        if (attempt === MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async decideAndAppend(
+    client: PoolClient,
+    command: OrderCommand,
+    context: CommandContext,
+  ): Promise<OrderCommandResult> {
+    const { idempotency } = context;
+    if (idempotency) {
+      const claim = await this.idempotencyKeys.claim<OrderCommandResult>(
+        client,
+        idempotency.key,
+        idempotency.fingerprint,
+      );
+      if (claim.kind === 'replay') return claim.response;
+    }
+    // A place command carries a fresh id, so its history is known to be empty.
+    const history =
+      command.type === 'PlaceOrder' ? [] : await this.store.readStream(client, command.orderId);
+    const state = foldOrder(history);
+    const version = history.length;
+    if (
+      context.expectedVersion !== undefined &&
+      state.status !== 'NEW' &&
+      context.expectedVersion !== version
+    ) {
+      throw new OrderVersionMismatchError(command.orderId, context.expectedVersion, version);
+    }
+    const events = decide(command, state);
+    await this.store.append(client, command.orderId, version, events, {
+      correlationId: context.correlationId,
+      causationId: randomUUID(),
+    });
+    const result = resultOf(command.orderId, version + events.length, events.reduce(evolve, state));
+    if (idempotency) await this.idempotencyKeys.recordResponse(client, idempotency.key, result);
+    return result;
+  }
+}
+
+function resultOf(orderId: string, version: number, state: OrderState): OrderCommandResult {
+  const result = { orderId, version, status: state.status };
+  return state.status === 'PLACED' ? { ...result, total: state.total } : result;
+}

@@ -1,0 +1,30 @@
+import { ApiError, type ErrorMapper } from '@app/http-platform';
+import { OrderDomainError, type OrderErrorKind } from '@app/order-domain';
+import { IdempotencyKeyReusedError } from './idempotency-keys';
+import { OrderVersionMismatchError } from './order-command.handler';
+import { StreamVersionConflictError } from './order-event-store';
+
+const STATUS_BY_KIND: Record<OrderErrorKind, number> = {
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  invalid: 400,
+};
+
+/** The command-service's refusals as HTTP: the domain's by their kind, the write path's by type. */
+export const mapOrderError: ErrorMapper = (error) => {
+  if (error instanceof OrderDomainError) {
+    return new ApiError(STATUS_BY_KIND[error.kind], error.code, error.message);
+  }
+  if (error instanceof OrderVersionMismatchError) {
+    return new ApiError(412, 'ORDER_VERSION_MISMATCH', error.message);
+  }
+  if (error instanceof StreamVersionConflictError) {
+    // Only after every retry lost a race: the caller may simply try again.
+    return new ApiError(409, 'CONCURRENT_MODIFICATION', error.message);
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', error.message);
+  }
+  return undefined;
+};

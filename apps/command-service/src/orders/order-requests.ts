@@ -1,0 +1,103 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ORDER_LIMITS } from '@app/order-domain';
+
+/** The contract's limit for ids (order, customer, sku, references). */
+export const MAX_ID_LENGTH = 64;
+const MAX_REASON_LENGTH = 500;
+
+/**
+ * Printable text: at least one visible character, no control characters (NUL cannot even be
+ * stored in PostgreSQL text), no unpaired surrogates (not valid Unicode, so not valid UTF-8).
+ */
+const PRINTABLE_TEXT = /^(?!\s*$)[^\p{Cc}\p{Cs}]+$/u;
+const printable = { message: '$property must be printable text (no control characters)' };
+
+function Text(maxLength: number, description: string, example: string): PropertyDecorator {
+  return (target, key) => {
+    IsString()(target, key);
+    Length(1, maxLength)(target, key);
+    Matches(PRINTABLE_TEXT, printable)(target, key);
+    ApiProperty({ description, example, minLength: 1, maxLength })(target, key);
+  };
+}
+
+export class OrderItemRequest {
+  @Text(MAX_ID_LENGTH, 'Stock keeping unit', 'SKU-42')
+  sku!: string;
+
+  @IsInt()
+  @Min(ORDER_LIMITS.minQuantity)
+  @Max(ORDER_LIMITS.maxQuantity)
+  @ApiProperty({ minimum: ORDER_LIMITS.minQuantity, maximum: ORDER_LIMITS.maxQuantity, example: 2 })
+  quantity!: number;
+
+  @IsInt()
+  @Min(ORDER_LIMITS.minUnitPrice)
+  @Max(ORDER_LIMITS.maxUnitPrice)
+  @ApiProperty({
+    description: 'Minor units of the order currency (cents)',
+    minimum: ORDER_LIMITS.minUnitPrice,
+    maximum: ORDER_LIMITS.maxUnitPrice,
+    example: 1250,
+  })
+  unitPrice!: number;
+}
+
+export class PlaceOrderRequest {
+  @Text(MAX_ID_LENGTH, 'The customer placing the order', 'customer-7')
+  customerId!: string;
+
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code of 3 uppercase letters' })
+  @ApiProperty({ description: 'ISO 4217 code', example: 'EUR', pattern: '^[A-Z]{3}$' })
+  currency!: string;
+
+  @IsArray()
+  @ArrayMinSize(ORDER_LIMITS.minItems)
+  @ArrayMaxSize(ORDER_LIMITS.maxItems)
+  @ValidateNested({ each: true })
+  @Type(() => OrderItemRequest)
+  @ApiProperty({
+    type: [OrderItemRequest],
+    minItems: ORDER_LIMITS.minItems,
+    maxItems: ORDER_LIMITS.maxItems,
+  })
+  items!: OrderItemRequest[];
+}
+
+export class PayOrderRequest {
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  @ApiProperty({ description: 'Minor units; must equal the order total', example: 2500 })
+  amount!: number;
+
+  @Text(MAX_ID_LENGTH, "The payment provider's reference", 'pay_123')
+  paymentReference!: string;
+}
+
+export class ShipOrderRequest {
+  @Text(MAX_ID_LENGTH, 'Carrier name', 'DHL')
+  carrier!: string;
+
+  @Text(MAX_ID_LENGTH, "The carrier's tracking number", '00340434161094042557')
+  trackingNumber!: string;
+}
+
+export class CancelOrderRequest {
+  @Text(MAX_REASON_LENGTH, 'Why the order is cancelled', 'customer request')
+  reason!: string;
+}

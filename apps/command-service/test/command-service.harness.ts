@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { readMigrations, runMigrations } from '@app/database';
+import type { OrderEventEnvelope } from '@app/order-events';
+import { freePort } from '../../../test/infra/free-port';
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  uniqueName,
+  type TestDatabase,
+} from '../../../test/infra/test-infra';
+import { readTopicUntil, type ReadRecord } from '../../../test/infra/topic-reader';
+import {
+  startApp,
+  stopApp,
+  waitUntilAppReady,
+  type RunningApp,
+} from '../../../tools/local-suite/suite-apps';
+
+/**
+ * The built command-service (dist/, see buildApps) as a child process, on a database of its own
+ * with the real migrations and a topic of its own on the test cluster.
+ */
+export class CommandServiceUnderTest {
+  readonly topic = uniqueName('orders');
+  readonly kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  /** Superuser access to the write database, to check what the service stored. */
+  db!: Pool;
+  private database!: TestDatabase;
+  private readonly instances: RunningApp[] = [];
+
+  constructor(private readonly env: Record<string, string> = {}) {}
+
+  async setUp(): Promise<void> {
+    this.database = await createTestDatabase('command');
+    this.db = new Pool({ connectionString: this.database.url, max: 4 });
+    await runMigrations(this.db, readMigrations(join(__dirname, '../migrations')));
+  }
+
+  async tearDown(): Promise<void> {
+    await Promise.all(this.instances.map((instance) => stopApp(instance, 5_000)));
+    await this.db?.end();
+    await this.database?.drop();
+  }
+
+  /** Starts an instance and waits until it is ready; `output` collects its log lines. */
+  async start(output: string[] = []): Promise<RunningApp> {
+    const instance = startApp(
+      {
+        name: 'command-service',
+        port: await freePort(),
+        env: {
+          DATABASE_URL: this.database.url,
+          KAFKA_BROKERS: kafkaBrokers().join(','),
+          ORDER_EVENTS_TOPIC: this.topic,
+          LOG_LEVEL: 'warn',
+          ...this.env,
+        },
+      },
+      (line) => output.push(line),
+    );
+    this.instances.push(instance);
+    await waitUntilAppReady(instance);
+    return instance;
+  }
+
+  async storedEvents(
+    orderId?: string,
+  ): Promise<{ order_id: string; version: number; type: string; event_id: string }[]> {
+    const { rows } = await this.db.query(
+      `SELECT order_id, version, type, event_id FROM order_events
+        WHERE $1::text IS NULL OR order_id = $1 ORDER BY order_id, version`,
+      [orderId ?? null],
+    );
+    return rows;
+  }
+
+  async outboxDepth(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Reads the topic until every event stored in the database has been seen on it. */
+  async readAllStoredEventsFromTopic(timeoutMs = 90_000): Promise<PublishedEvent[]> {
+    const stored = new Set((await this.storedEvents()).map((event) => event.event_id));
+    const records = await readTopicUntil(
+      this.kafka,
+      this.topic,
+      (read) => {
+        const seen = new Set(read.map((record) => parseEnvelope(record).eventId));
+        return [...stored].every((id) => seen.has(id));
+      },
+      `all ${stored.size} stored events`,
+      timeoutMs,
+    );
+    return records.map((record) => ({ record, envelope: parseEnvelope(record) }));
+  }
+}
+
+export interface PublishedEvent {
+  record: ReadRecord;
+  envelope: OrderEventEnvelope;
+}
+
+function parseEnvelope(record: ReadRecord): OrderEventEnvelope {
+  return JSON.parse(record.value ?? 'null') as OrderEventEnvelope;
+}
+
+export interface HttpResult<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** POSTs JSON and returns status, headers and the parsed body. */
+export async function postJson<T = Record<string, unknown>>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text ? JSON.parse(text) : {}) as T,
+  };
+}
+
+export const anOrder = {
+  customerId: 'customer-1',
+  currency: 'EUR',
+  items: [
+    { sku: 'SKU-1', quantity: 2, unitPrice: 1_250 },
+    { sku: 'SKU-2', quantity: 1, unitPrice: 500 },
+  ],
+};
+export const anOrderTotal = 3_000;

@@ -1,0 +1,113 @@
+import type { OrderEvent, OrderEventType } from '@app/order-domain';
+import type { OutgoingRecord } from '@app/kafka';
+
+/** Bumped when the envelope or an event's data changes shape incompatibly. */
+export const ORDER_EVENT_SCHEMA_VERSION = 1;
+
+export interface OrderEventMetadata {
+  /** The request that started the work, as the caller's X-Correlation-Id or a generated id. */
+  readonly correlationId: string;
+  /** The command that produced the event (its Idempotency-Key when given, else an id of its own). */
+  readonly causationId: string;
+}
+
+/** An order event as it is stored, published and consumed: the contract's §4 envelope. */
+export type OrderEventEnvelope = OrderEvent & {
+  readonly eventId: string;
+  readonly orderId: string;
+  /** 1 for OrderPlaced, then +1 per event of the order, without gaps. */
+  readonly version: number;
+  readonly schemaVersion: number;
+  readonly metadata: OrderEventMetadata;
+};
+
+export const ORDER_EVENT_HEADERS = Object.freeze({
+  eventType: 'event-type',
+  schemaVersion: 'schema-version',
+  correlationId: 'correlation-id',
+  contentType: 'content-type',
+});
+
+/** The Kafka record of an event: keyed by order id so an order's events stay in one partition, in order. */
+export function toOrderEventRecord(envelope: OrderEventEnvelope): OutgoingRecord {
+  return {
+    key: envelope.orderId,
+    value: JSON.stringify(envelope),
+    headers: orderEventHeaders(envelope),
+  };
+}
+
+export function orderEventHeaders(
+  envelope: Pick<OrderEventEnvelope, 'type' | 'schemaVersion' | 'metadata'>,
+): Record<string, string> {
+  return {
+    [ORDER_EVENT_HEADERS.eventType]: envelope.type,
+    [ORDER_EVENT_HEADERS.schemaVersion]: String(envelope.schemaVersion),
+    [ORDER_EVENT_HEADERS.correlationId]: envelope.metadata.correlationId,
+    [ORDER_EVENT_HEADERS.contentType]: 'application/json',
+  };
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<OrderEventType>([
+  'OrderPlaced',
+  'OrderPaid',
+  'OrderShipped',
+  'OrderCancelled',
+]);
+
+/** A record that is not an order event envelope at all; consumers dead-letter it. */
+export class UndecodableOrderEventError extends Error {
+  constructor(problem: string) {
+    super(`Undecodable order event: ${problem}`);
+    this.name = 'UndecodableOrderEventError';
+  }
+}
+
+/**
+ * Parses a record value and checks the envelope's shape. The event's data is checked only for
+ * being an object: whether it can be applied is the consumer's decision (an unknown type is
+ * decodable, and consumers park rather than dead-letter it).
+ */
+export function decodeOrderEventEnvelope(value: Buffer | string | null): OrderEventEnvelope {
+  if (value === null) throw new UndecodableOrderEventError('the record has no value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString());
+  } catch {
+    throw new UndecodableOrderEventError('the value is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UndecodableOrderEventError('the value is not a JSON object');
+  }
+  const envelope = parsed as Record<string, unknown>;
+  const problems = [
+    requireString(envelope, 'eventId'),
+    requireString(envelope, 'type'),
+    requireString(envelope, 'orderId'),
+    requireString(envelope, 'occurredAt'),
+    Number.isSafeInteger(envelope.version) && (envelope.version as number) >= 1
+      ? undefined
+      : 'version must be a positive integer',
+    Number.isSafeInteger(envelope.schemaVersion) ? undefined : 'schemaVersion must be an integer',
+    isObject(envelope.data) ? undefined : 'data must be an object',
+    isObject(envelope.metadata) ? undefined : 'metadata must be an object',
+  ].filter((problem): problem is string => problem !== undefined);
+  if (problems.length > 0) throw new UndecodableOrderEventError(problems.join('; '));
+  return parsed as OrderEventEnvelope;
+}
+
+/** Whether this version of the code knows the envelope's event type. */
+export function isKnownOrderEventType(type: string): type is OrderEventType {
+  return EVENT_TYPES.has(type);
+}
+
+function requireString(object: Record<string, unknown>, field: string): string | undefined {
+  const value = object[field];
+  return typeof value === 'string' && value !== ''
+    ? undefined
+    : `${field} must be a non-empty string`;
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
