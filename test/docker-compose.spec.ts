@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { APP_ROLES, SUITE_DATABASES } from '../tools/db/provision';
 import { KAFKA_DURABILITY_SETTINGS } from '../tools/local-infra/kafka-broker-settings';
 
 interface Service {
@@ -28,6 +29,11 @@ const env = (name: string) => services[name]?.environment ?? {};
 const toEnvVar = (property: string) => `KAFKA_${property.toUpperCase().replace(/\./g, '_')}`;
 
 const APPS = ['command-service', 'query-service', 'projector'];
+const APP_ROLE_OF = {
+  'command-service': APP_ROLES.commandService,
+  'query-service': APP_ROLES.queryService,
+  projector: APP_ROLES.projector,
+};
 const KAFKA_APPS = ['command-service', 'projector'];
 
 describe('docker-compose.yml', () => {
@@ -107,5 +113,20 @@ describe('docker-compose.yml', () => {
       expect(services.provision?.command).toEqual(['node', 'dist/tools/db/provision.js']);
       expect(services.provision?.depends_on?.postgres?.condition).toBe('service_healthy');
     });
+
+    it.each(Object.entries(APP_ROLE_OF))(
+      'then %s connects as its own role with the password provision sets',
+      (app, { role, database }) => {
+        // Left uninterpolated by the yaml parser: `${APP_DB_PASSWORD:-…}` stays as written.
+        const url = /^postgres:\/\/([^:@]+):(.+)@postgres:5432\/(\w+)$/.exec(
+          String(env(app).DATABASE_URL),
+        );
+        expect(url?.slice(1)).toEqual([
+          role,
+          String(env('provision').APP_DB_PASSWORD),
+          SUITE_DATABASES[database].name,
+        ]);
+      },
+    );
   });
 });

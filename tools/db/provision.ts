@@ -4,61 +4,182 @@ import { readMigrations, runMigrations } from '../../libs/database/src/migration
 import { repoRoot } from '../repo-root';
 
 /** The suite's databases: the write side's event store and the read side's views. */
-export const SUITE_DATABASES = [
-  { name: 'orders_write', migrations: 'apps/command-service/migrations' },
-  { name: 'orders_read', migrations: 'apps/projector/migrations' },
-] as const;
+export const SUITE_DATABASES = {
+  write: { name: 'orders_write', migrations: 'apps/command-service/migrations' },
+  read: { name: 'orders_read', migrations: 'apps/projector/migrations' },
+} as const;
 
-export type SuiteDatabaseName = (typeof SUITE_DATABASES)[number]['name'];
+export type DatabaseSide = keyof typeof SUITE_DATABASES;
 
-/** `adminUrl` with its database replaced by `database`. */
-export function databaseUrl(adminUrl: string, database: string): string {
+/** `write`: read and change rows; `read`: only read them. Neither may change the schema. */
+export type AppAccess = 'write' | 'read';
+
+/** Each app connects with its own least-privilege role (migrations run as the superuser). */
+export const APP_ROLES = {
+  commandService: { role: 'order_command', database: 'write', access: 'write' },
+  projector: { role: 'order_projector', database: 'read', access: 'write' },
+  queryService: { role: 'order_query', database: 'read', access: 'read' },
+} as const satisfies Record<string, { role: string; database: DatabaseSide; access: AppAccess }>;
+
+export type AppDatabaseUrls = Record<keyof typeof APP_ROLES, string>;
+
+/** `adminUrl` with its database replaced by `database`, and its user by `as` when given. */
+export function databaseUrl(
+  adminUrl: string,
+  database: string,
+  as?: { user: string; password: string },
+): string {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
+  if (as) {
+    // The URL setters leave `%` alone, and pg decodes both with decodeURIComponent.
+    url.username = encodeURIComponent(as.user);
+    url.password = encodeURIComponent(as.password);
+  }
   return url.toString();
 }
 
-/** Creates the suite's databases when missing and brings each to its latest migration. */
+export interface ProvisionOptions {
+  /** The password every app role logs in with; set again on each run. */
+  password: string;
+  /** Defaults to `orders_write` / `orders_read`; tests pass names of their own. */
+  databases?: Partial<Record<DatabaseSide, string>>;
+  log?: (message: string) => void;
+}
+
+/**
+ * Creates the suite's databases when missing, brings each to its latest migration, then gives
+ * each app's role its privileges. Returns each app's connection URL.
+ */
 export async function provisionDatabases(
   adminUrl: string,
-  log: (message: string) => void = () => undefined,
-): Promise<void> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    for (const { name } of SUITE_DATABASES) {
+  { password, databases = {}, log = () => undefined }: ProvisionOptions,
+): Promise<AppDatabaseUrls> {
+  const names: Record<DatabaseSide, string> = {
+    write: databases.write ?? SUITE_DATABASES.write.name,
+    read: databases.read ?? SUITE_DATABASES.read.name,
+  };
+  await withClient(adminUrl, async (admin) => {
+    for (const name of Object.values(names)) {
       const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
         name,
       ]);
       if (rowCount === 0) {
-        await admin.query(`CREATE DATABASE "${name}"`);
+        await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
         log(`created database ${name}`);
       }
     }
-  } finally {
-    await admin.end();
-  }
-  for (const { name, migrations } of SUITE_DATABASES) {
+  });
+  for (const side of ['write', 'read'] as const) {
+    const name = names[side];
     const pool = new Pool({ connectionString: databaseUrl(adminUrl, name), max: 1 });
     try {
-      const applied = await runMigrations(pool, readMigrations(join(repoRoot(), migrations)));
+      const migrations = readMigrations(join(repoRoot(), SUITE_DATABASES[side].migrations));
+      const applied = await runMigrations(pool, migrations);
       log(`${name}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
     } finally {
       await pool.end();
     }
   }
+  // After the migrations, on every run, so that the tables they added are covered too.
+  const urls: Partial<AppDatabaseUrls> = {};
+  for (const [app, { role, database, access }] of Object.entries(APP_ROLES)) {
+    const grant = { database: names[database], role, access, password };
+    urls[app as keyof AppDatabaseUrls] = await grantAppRole(adminUrl, grant);
+    log(`${role}: ${access} access to ${names[database]}`);
+  }
+  return urls as AppDatabaseUrls;
+}
+
+export interface AppRoleGrant {
+  database: string;
+  role: string;
+  access: AppAccess;
+  password: string;
+}
+
+const TABLE_PRIVILEGES: Record<AppAccess, string> = {
+  write: 'SELECT, INSERT, UPDATE, DELETE',
+  read: 'SELECT',
+};
+
+// Any fixed number works; it only has to be the same for every caller of grantAppRole.
+const ROLE_LOCK_KEY = 727_002;
+
+/**
+ * Creates `role` when missing (LOGIN, `password` set on every call so a changed one takes
+ * effect) and gives it exactly `access` to the tables and sequences in `database`'s public
+ * schema, which then admits only the roles granted on it (and superusers). Idempotent, and
+ * safe to call concurrently. Returns the role's connection URL.
+ */
+export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promise<string> {
+  const { database, role, access, password } = grant;
+  await withClient(adminUrl, async (admin) => {
+    // One caller at a time: concurrent CREATE ROLE of one name fails (unique_violation), and so
+    // do concurrent GRANTs on one object ("tuple concurrently updated"). Advisory locks live in
+    // one database, the admin URL's, for every caller; the lock ends with the connection.
+    await admin.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK_KEY]);
+    const { rows } = await admin.query<{ rolsuper: boolean }>(
+      'SELECT rolsuper FROM pg_roles WHERE rolname = $1',
+      [role],
+    );
+    if (rows[0]?.rolsuper) {
+      throw new Error(`Role ${role} is a superuser: it cannot serve as a least-privilege app role`);
+    }
+    const r = admin.escapeIdentifier(role);
+    const db = admin.escapeIdentifier(database);
+    const verb = rows.length === 0 ? 'CREATE' : 'ALTER';
+    await admin.query(`${verb} ROLE ${r} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+    // PUBLIC may connect to (and create temporary tables in) any new database: not to this one.
+    await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${r}`);
+
+    // Schema privileges live in the database itself. Revoke, then grant, in one implicit
+    // transaction (a multi-statement query), so the role ends up with exactly this set.
+    const tables = TABLE_PRIVILEGES[access];
+    const write = access === 'write';
+    const statements = [
+      // Before PostgreSQL 15, PUBLIC may create tables in the public schema.
+      'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+      `GRANT USAGE ON SCHEMA public TO ${r}`,
+      `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r}`,
+      `GRANT ${tables} ON ALL TABLES IN SCHEMA public TO ${r}`,
+      `REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`,
+      ...(write ? [`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`] : []),
+      // Tables the admin role creates before the next provisioning run are covered too.
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${r}`,
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ${tables} ON TABLES TO ${r}`,
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM ${r}`,
+      ...(write
+        ? [`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${r}`]
+        : []),
+    ];
+    await withClient(databaseUrl(adminUrl, database), (client) =>
+      client.query(statements.join(';\n')),
+    );
+  });
+  return databaseUrl(adminUrl, database, { user: role, password });
+}
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
 if (require.main === module) {
-  const adminUrl = process.env.DATABASE_ADMIN_URL;
-  if (!adminUrl) {
-    console.error('provision: DATABASE_ADMIN_URL is required (a superuser connection URL)');
+  const { DATABASE_ADMIN_URL: adminUrl, APP_DB_PASSWORD: password } = process.env;
+  if (!adminUrl) console.error('provision: DATABASE_ADMIN_URL is required (a superuser URL)');
+  if (!password)
+    console.error('provision: APP_DB_PASSWORD is required (the app roles log in with it)');
+  if (!adminUrl || !password) process.exit(1);
+  const log = (message: string) => console.log(`provision: ${message}`);
+  provisionDatabases(adminUrl, { password, log }).catch((error: unknown) => {
+    console.error('provision: failed', error);
     process.exit(1);
-  }
-  provisionDatabases(adminUrl, (message) => console.log(`provision: ${message}`)).catch(
-    (error: unknown) => {
-      console.error('provision: failed', error);
-      process.exit(1);
-    },
-  );
+  });
 }

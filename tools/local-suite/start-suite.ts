@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalKafkaCluster } from '../local-infra/kafka-cluster';
 import { LocalPostgres } from '../local-infra/local-postgres';
-import { databaseUrl, provisionDatabases } from '../db/provision';
+import { provisionDatabases } from '../db/provision';
 import { repoRoot } from '../repo-root';
 import { startApp, stopApp, waitUntilAppReady, type RunningApp, type SuiteApp } from './suite-apps';
 
@@ -36,28 +36,29 @@ async function main(): Promise<void> {
 
   log(`data in ${dataDir}`);
   const [kafkaBrokers, adminUrl] = await Promise.all([startKafka(), startPostgres()]);
-  await provisionDatabases(adminUrl, log);
+  // Each app connects with its own least-privilege role; see tools/db/provision.ts.
+  const databaseUrls = await provisionDatabases(adminUrl, { password: dbPassword(), log });
 
   const kafka = { KAFKA_BROKERS: kafkaBrokers, KAFKA_DURABILITY: 'strict' };
   const apps: SuiteApp[] = [
     {
       name: 'command-service',
       port: ports.commandService,
-      env: { ...kafka, DATABASE_URL: databaseUrl(adminUrl, 'orders_write') },
+      env: { ...kafka, DATABASE_URL: databaseUrls.commandService },
     },
     {
       name: 'projector',
       port: ports.projector,
       env: {
         ...kafka,
-        DATABASE_URL: databaseUrl(adminUrl, 'orders_read'),
+        DATABASE_URL: databaseUrls.projector,
         ADMIN_TOKEN: adminToken(),
       },
     },
     {
       name: 'query-service',
       port: ports.queryService,
-      env: { DATABASE_URL: databaseUrl(adminUrl, 'orders_read') },
+      env: { DATABASE_URL: databaseUrls.queryService },
     },
   ];
   running = apps.map((app) => startApp(app));
@@ -104,9 +105,13 @@ async function startPostgres(): Promise<string> {
   return postgres.adminUrl;
 }
 
+const adminToken = () => secret('admin-token');
+/** The password of the apps' database roles. */
+const dbPassword = () => secret('db-password');
+
 /** Generated once per data directory, so it survives restarts like the data does. */
-function adminToken(): string {
-  const file = join(dataDir, 'admin-token');
+function secret(name: string): string {
+  const file = join(dataDir, name);
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }

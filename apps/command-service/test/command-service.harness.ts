@@ -4,6 +4,8 @@ import { Pool } from 'pg';
 import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
 import { freePort } from '../../../test/infra/free-port';
+import { readHandle } from '../../../test/infra/infra-handle';
+import { APP_ROLES, grantAppRole } from '../../../tools/db/provision';
 import {
   createTestDatabase,
   kafkaBrokers,
@@ -28,6 +30,7 @@ export class CommandServiceUnderTest {
   /** Superuser access to the write database, to check what the service stored. */
   db!: Pool;
   private database!: TestDatabase;
+  private serviceUrl!: string;
   private readonly instances: RunningApp[] = [];
 
   constructor(private readonly env: Record<string, string> = {}) {}
@@ -36,12 +39,23 @@ export class CommandServiceUnderTest {
     this.database = await createTestDatabase('command');
     this.db = new Pool({ connectionString: this.database.url, max: 4 });
     await runMigrations(this.db, readMigrations(join(__dirname, '../migrations')));
+    // The service connects as it does in the suite: with its own role, not as a superuser.
+    this.serviceUrl = await grantAppRole(readHandle().databaseAdminUrl, {
+      database: this.database.name,
+      role: APP_ROLES.commandService.role,
+      access: APP_ROLES.commandService.access,
+      password: 'command-service-e2e',
+    });
   }
 
   async tearDown(): Promise<void> {
-    await Promise.all(this.instances.map((instance) => stopApp(instance, 5_000)));
+    await this.stopAll();
     await this.db?.end();
     await this.database?.drop();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.instances.splice(0).map((instance) => stopApp(instance, 5_000)));
   }
 
   /** Starts an instance and waits until it is ready; `output` collects its log lines. */
@@ -51,7 +65,7 @@ export class CommandServiceUnderTest {
         name: 'command-service',
         port: await freePort(),
         env: {
-          DATABASE_URL: this.database.url,
+          DATABASE_URL: this.serviceUrl,
           KAFKA_BROKERS: kafkaBrokers().join(','),
           ORDER_EVENTS_TOPIC: this.topic,
           LOG_LEVEL: 'warn',
@@ -65,10 +79,8 @@ export class CommandServiceUnderTest {
     return instance;
   }
 
-  async storedEvents(
-    orderId?: string,
-  ): Promise<{ order_id: string; version: number; type: string; event_id: string }[]> {
-    const { rows } = await this.db.query(
+  async storedEvents(orderId?: string): Promise<StoredEventRow[]> {
+    const { rows } = await this.db.query<StoredEventRow>(
       `SELECT order_id, version, type, event_id FROM order_events
         WHERE $1::text IS NULL OR order_id = $1 ORDER BY order_id, version`,
       [orderId ?? null],
@@ -96,6 +108,13 @@ export class CommandServiceUnderTest {
     );
     return records.map((record) => ({ record, envelope: parseEnvelope(record) }));
   }
+}
+
+export interface StoredEventRow {
+  order_id: string;
+  version: number;
+  type: string;
+  event_id: string;
 }
 
 export interface PublishedEvent {

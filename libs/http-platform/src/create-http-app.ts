@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiError } from './api-error';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './correlation-id';
@@ -17,6 +17,12 @@ export async function createHttpApp(rootModule: DynamicModule): Promise<NestFast
     logger: false,
     requestIdHeader: false,
     genReqId: correlationIdFor,
+    // Errors Fastify's router raises before Nest sees the request (a path with bad percent
+    // encoding): answered in the suite's error shape.
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
+      const refusal = new ApiError(400, 'MALFORMED_URL', error.message);
+      void reply.code(refusal.statusCode).send(refusal.toBody());
+    },
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
@@ -41,9 +47,11 @@ function acceptJsonOnly(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parseJson(request, body.toString(), (error, value) => {
+    void parseJson(request, body.toString(), (error, value) => {
       if (error) {
-        done(new ApiError(400, 'MALFORMED_JSON', `The body is not valid JSON: ${error.message}`));
+        done(
+          new ApiError(400, 'MALFORMED_JSON', `The body is not acceptable JSON: ${error.message}`),
+        );
       } else {
         done(null, value);
       }

@@ -30,8 +30,28 @@ export class RequestValidationPipe extends ValidationPipe {
     ) {
       throw new ApiError(400, 'VALIDATION_FAILED', 'the body must be a JSON object');
     }
+    if (metadata.type === 'body') {
+      const inherited = inheritedKeys(value);
+      if (inherited.length > 0) {
+        const problems = inherited.map((key) => `property ${key} should not exist`);
+        throw new ApiError(400, 'VALIDATION_FAILED', problems.join('; '), problems);
+      }
+    }
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * Keys such as `constructor` or `toString` that shadow Object.prototype. class-validator skips
+ * them when it looks for unknown fields, so whitelisting alone would silently drop them.
+ */
+function inheritedKeys(value: unknown, path = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const here = path ? `${path}.${key}` : key;
+    const own = Array.isArray(value) || !(key in Object.prototype) ? [] : [here];
+    return [...own, ...inheritedKeys(child, here)];
+  });
 }
 
 function flatten(errors: ValidationError[], parent = ''): string[] {

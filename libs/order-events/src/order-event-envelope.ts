@@ -7,7 +7,7 @@ export const ORDER_EVENT_SCHEMA_VERSION = 1;
 export interface OrderEventMetadata {
   /** The request that started the work, as the caller's X-Correlation-Id or a generated id. */
   readonly correlationId: string;
-  /** The command that produced the event (its Idempotency-Key when given, else an id of its own). */
+  /** The command that produced the event: an id generated for each command execution. */
   readonly causationId: string;
 }
 

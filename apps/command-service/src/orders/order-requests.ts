@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsInt,
+  IsObject,
   IsString,
   Length,
   Matches,
@@ -68,6 +69,7 @@ export class PlaceOrderRequest {
   @IsArray()
   @ArrayMinSize(ORDER_LIMITS.minItems)
   @ArrayMaxSize(ORDER_LIMITS.maxItems)
+  @IsObject({ each: true, message: 'each of items must be an object' })
   @ValidateNested({ each: true })
   @Type(() => OrderItemRequest)
   @ApiProperty({

@@ -1,0 +1,51 @@
+import {
+  decodeOrderEventEnvelope,
+  isKnownOrderEventType,
+  toOrderEventRecord,
+  UndecodableOrderEventError,
+  type OrderEventEnvelope,
+} from './order-event-envelope';
+
+const envelope: OrderEventEnvelope = {
+  eventId: '5f0c8a6e-3d2b-4c1a-9e8f-7a6b5c4d3e2f',
+  type: 'OrderPaid',
+  orderId: 'order-1',
+  version: 2,
+  occurredAt: '2026-11-23T10:00:00.000Z',
+  schemaVersion: 1,
+  data: { amount: 3_000, paymentReference: 'pay-1' },
+  metadata: { correlationId: 'corr-1', causationId: 'cmd-1' },
+};
+
+describe('order event envelope', () => {
+  it('becomes a record keyed by order id with the contract headers, and decodes back', () => {
+    const record = toOrderEventRecord(envelope);
+    expect(record.key).toBe('order-1');
+    expect(record.headers).toEqual({
+      'event-type': 'OrderPaid',
+      'schema-version': '1',
+      'correlation-id': 'corr-1',
+      'content-type': 'application/json',
+    });
+    expect(decodeOrderEventEnvelope(Buffer.from(record.value))).toEqual(envelope);
+  });
+
+  it.each([
+    ['no value', null],
+    ['not JSON', '{"eventId":'],
+    ['a JSON list', '[]'],
+    ['a missing event id', JSON.stringify({ ...envelope, eventId: undefined })],
+    ['version 0', JSON.stringify({ ...envelope, version: 0 })],
+    ['a fractional version', JSON.stringify({ ...envelope, version: 1.5 })],
+    ['data that is not an object', JSON.stringify({ ...envelope, data: 'x' })],
+    ['no metadata', JSON.stringify({ ...envelope, metadata: undefined })],
+  ])('refuses %s', (_, value) => {
+    expect(() => decodeOrderEventEnvelope(value)).toThrow(UndecodableOrderEventError);
+  });
+
+  it('decodes an unknown event type, which the consumer decides about', () => {
+    const future = decodeOrderEventEnvelope(JSON.stringify({ ...envelope, type: 'OrderRefunded' }));
+    expect(isKnownOrderEventType(future.type)).toBe(false);
+    expect(isKnownOrderEventType('OrderShipped')).toBe(true);
+  });
+});

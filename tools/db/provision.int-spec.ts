@@ -1,0 +1,147 @@
+import { Client } from 'pg';
+import { readHandle } from '../../test/infra/infra-handle';
+import { uniqueName } from '../../test/infra/test-infra';
+import {
+  APP_ROLES,
+  databaseUrl,
+  grantAppRole,
+  provisionDatabases,
+  type AppDatabaseUrls,
+} from './provision';
+
+// The app roles are cluster-wide and shared with other test files; they all run one at a time,
+// and grantAppRole sets the password of the moment on each call.
+const PASSWORD = 'provision-int-spec';
+const INSUFFICIENT_PRIVILEGE = { code: '42501' };
+
+describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)', () => {
+  // Names of their own: other test files may use the same cluster.
+  const names = { write: uniqueName('prov_write'), read: uniqueName('prov_read') };
+  let adminUrl: string;
+  let urls: AppDatabaseUrls;
+
+  beforeAll(async () => {
+    adminUrl = readHandle().databaseAdminUrl;
+    await provisionDatabases(adminUrl, { password: PASSWORD, databases: names });
+    // What a later migration adds; the next provisioning run must cover it.
+    for (const name of Object.values(names)) {
+      await sql(
+        databaseUrl(adminUrl, name),
+        'CREATE TABLE probe (id serial PRIMARY KEY, note text NOT NULL);' +
+          "INSERT INTO probe (note) VALUES ('seeded')",
+      );
+    }
+    urls = await provisionDatabases(adminUrl, { password: PASSWORD, databases: names });
+  });
+
+  afterAll(async () => {
+    for (const name of Object.values(names)) {
+      await sql(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
+
+  it('gives each app a URL with its own role on its own database', () => {
+    const roleAndDatabase = (url: string) => [new URL(url).username, new URL(url).pathname];
+    expect(roleAndDatabase(urls.commandService)).toEqual(['order_command', `/${names.write}`]);
+    expect(roleAndDatabase(urls.projector)).toEqual(['order_projector', `/${names.read}`]);
+    expect(roleAndDatabase(urls.queryService)).toEqual(['order_query', `/${names.read}`]);
+  });
+
+  it('lets the query role read the view and refuses every change, to data and schema', async () => {
+    await withClient(urls.queryService, async (query) => {
+      const { rows } = await query.query('SELECT note FROM probe');
+      expect(rows).toEqual([{ note: 'seeded' }]);
+      for (const statement of [
+        "INSERT INTO probe (note) VALUES ('nope')",
+        "UPDATE probe SET note = 'nope'",
+        'DELETE FROM probe',
+        'TRUNCATE probe',
+        'CREATE TABLE intruder (id int)',
+        'CREATE TEMPORARY TABLE intruder (id int)',
+      ]) {
+        await expect(query.query(statement)).rejects.toMatchObject(INSUFFICIENT_PRIVILEGE);
+      }
+    });
+  });
+
+  it.each([
+    ['command-service', 'commandService', 'write'],
+    ['projector', 'projector', 'read'],
+  ] as const)(
+    'lets the %s role insert, select, update and delete, but not change the schema',
+    async (_app, app, side) => {
+      expect(new URL(urls[app]).pathname).toBe(`/${names[side]}`);
+      await withClient(urls[app], async (db) => {
+        const inserted = await db.query("INSERT INTO probe (note) VALUES ('new') RETURNING id");
+        const id = (inserted.rows[0] as { id: number }).id;
+        await db.query("UPDATE probe SET note = 'changed' WHERE id = $1", [id]);
+        const { rows } = await db.query('SELECT note FROM probe WHERE id = $1', [id]);
+        expect(rows).toEqual([{ note: 'changed' }]);
+        expect((await db.query('DELETE FROM probe WHERE id = $1', [id])).rowCount).toBe(1);
+        await expect(db.query('CREATE TABLE intruder (id int)')).rejects.toMatchObject(
+          INSUFFICIENT_PRIVILEGE,
+        );
+        await expect(db.query('DROP TABLE probe')).rejects.toMatchObject(INSUFFICIENT_PRIVILEGE);
+      });
+    },
+  );
+
+  it.each([
+    [APP_ROLES.commandService.role, 'read'],
+    [APP_ROLES.projector.role, 'write'],
+    [APP_ROLES.queryService.role, 'write'],
+  ] as const)('refuses %s a connection to the %s database', async (role, side) => {
+    const url = databaseUrl(adminUrl, names[side], { user: role, password: PASSWORD });
+    await expect(withClient(url, () => Promise.resolve())).rejects.toMatchObject(
+      INSUFFICIENT_PRIVILEGE,
+    );
+  });
+
+  it('provisions again harmlessly: same URLs, data kept, privileges unchanged', async () => {
+    expect(await provisionDatabases(adminUrl, { password: PASSWORD, databases: names })).toEqual(
+      urls,
+    );
+    await withClient(urls.queryService, async (query) => {
+      expect((await query.query('SELECT note FROM probe')).rows).toEqual([{ note: 'seeded' }]);
+      await expect(query.query('DELETE FROM probe')).rejects.toMatchObject(INSUFFICIENT_PRIVILEGE);
+    });
+  });
+
+  it('creates a new role once when several callers grant it at the same time', async () => {
+    const role = uniqueName('prov_role');
+    const databases = [names.write, names.read];
+    try {
+      // allSettled: the clean-up below must not run while a grant is still under way.
+      const results = await Promise.allSettled(
+        [...databases, ...databases].map((database) =>
+          grantAppRole(adminUrl, { database, role, access: 'read', password: PASSWORD }),
+        ),
+      );
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      const granted = results.map((result) => (result as PromiseFulfilledResult<string>).value);
+      for (const url of granted) {
+        await withClient(url, async (db) => {
+          expect((await db.query('SELECT count(*)::int AS n FROM probe')).rows).toHaveLength(1);
+        });
+      }
+    } finally {
+      // Its privileges would keep DROP ROLE from working; DROP OWNED takes them, per database.
+      for (const database of databases) {
+        await sql(databaseUrl(adminUrl, database), `DROP OWNED BY "${role}"`).catch(() => {});
+      }
+      await sql(adminUrl, `DROP ROLE IF EXISTS "${role}"`);
+    }
+  });
+});
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const sql = (url: string, text: string) => withClient(url, (client) => client.query(text));
