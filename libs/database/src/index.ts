@@ -2,4 +2,9 @@ export { DatabaseEnv, databaseOptionsFromEnv, type DatabaseOptions } from './dat
 export { DatabaseModule } from './database.module';
 export { DatabaseReadinessCheck } from './database.readiness';
 export { readMigrations, runMigrations, type Migration } from './migrations';
-export { UNIQUE_VIOLATION, isUniqueViolation, withTransaction } from './transaction';
+export {
+  UNIQUE_VIOLATION,
+  isDatabaseUnavailable,
+  isUniqueViolation,
+  withTransaction,
+} from './transaction';

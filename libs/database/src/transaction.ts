@@ -35,3 +35,21 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
     (constraint === undefined || pgError.constraint === constraint)
   );
 }
+
+/**
+ * Whether `error` means PostgreSQL could not be reached or dropped the connection (as opposed
+ * to refusing a statement): retriable once the database is back.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    // Class 08: connection exceptions; 57P01-57P03: shutting down or starting up.
+    if (/^08|^57P0[123]$/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))
+      return true;
+  }
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect/.test(message)
+  );
+}

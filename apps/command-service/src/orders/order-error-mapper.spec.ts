@@ -1,0 +1,39 @@
+import {
+  OrderNotFoundError,
+  OrderNotPayableError,
+  PaymentAmountMismatchError,
+  InvalidOrderError,
+} from '@app/order-domain';
+import { IdempotencyKeyReusedError } from './idempotency-keys';
+import { OrderVersionMismatchError } from './order-command.handler';
+import { mapOrderError } from './order-error-mapper';
+import { StreamVersionConflictError } from './order-event-store';
+
+describe('mapOrderError', () => {
+  it.each([
+    [new OrderNotFoundError('o-1'), 404, 'ORDER_NOT_FOUND'],
+    [new OrderNotPayableError('o-1', 'SHIPPED'), 409, 'ORDER_NOT_PAYABLE'],
+    [new PaymentAmountMismatchError('o-1', 10, 11, 'EUR'), 422, 'PAYMENT_AMOUNT_MISMATCH'],
+    [new InvalidOrderError('items', 'is empty'), 400, 'INVALID_ORDER'],
+    [new OrderVersionMismatchError('o-1', 1, 2), 412, 'ORDER_VERSION_MISMATCH'],
+    [new StreamVersionConflictError('o-1', 1), 409, 'CONCURRENT_MODIFICATION'],
+    [new IdempotencyKeyReusedError('k'), 422, 'IDEMPOTENCY_KEY_REUSED'],
+    [
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      503,
+      'DATABASE_UNAVAILABLE',
+    ],
+    [
+      Object.assign(new Error('terminating connection'), { code: '57P01' }),
+      503,
+      'DATABASE_UNAVAILABLE',
+    ],
+  ])('maps %p to %i %s', (error, status, code) => {
+    expect(mapOrderError(error)).toMatchObject({ statusCode: status, code });
+  });
+
+  it('leaves other errors to the filter, which answers 500 and logs them', () => {
+    expect(mapOrderError(new TypeError('bug'))).toBeUndefined();
+    expect(mapOrderError(Object.assign(new Error('syntax'), { code: '42601' }))).toBeUndefined();
+  });
+});
