@@ -104,7 +104,7 @@ const TABLE_PRIVILEGES: Record<AppAccess, string> = {
 };
 
 // Any fixed number works; it only has to be the same for every caller of grantAppRole.
-const ROLE_LOCK_KEY = 727_002;
+const ROLE_LOCK_KEY = 727_003;
 
 /**
  * Creates `role` when missing (LOGIN, `password` set on every call so a changed one takes

@@ -13,7 +13,7 @@ import { OutboxMetrics } from './outbox.metrics';
 export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
 /** Any fixed number works; every instance of the command-service must use the same one. */
-const RELAY_LOCK_KEY = 727_002;
+export const RELAY_LOCK_KEY = 727_002;
 const NOTIFY_CHANNEL = 'outbox';
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
