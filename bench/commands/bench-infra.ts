@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
 import { LocalKafkaCluster } from '../../tools/local-infra/kafka-cluster';
 import { LocalPostgres } from '../../tools/local-infra/local-postgres';
 import { repoRoot } from '../../tools/repo-root';
+import { withClient } from '../../libs/database/src/transaction';
 
 /** The same cluster (data dir and ports) as bench:kafka; the test cluster uses 19192-39192. */
 const KAFKA_PORT_BASE = 19392;
@@ -98,14 +99,4 @@ export function deleteTopicsAtEnd(kafka: Kafka, topics: string[], teardown: Tear
       await admin.disconnect();
     }
   });
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../../test/infra/free-port';
 import { waitFor } from '../../tools/local-infra/wait-for';
+import { stopChild } from '../../tools/local-suite/suite-apps';
 import { PLACE_ORDER_BODY } from './placed-orders';
 
 export interface LoadSettings {
@@ -88,13 +89,4 @@ export async function startBaselineServer(
     { timeoutMs: 30_000, intervalMs: 200, description: 'the baseline server to answer' },
   );
   return server;
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { withClient } from '../../libs/database/src/transaction';
 import { LocalKafkaCluster, waitUntilKafkaReady } from '../../tools/local-infra/kafka-cluster';
 import { readHandle } from './infra-handle';
 
@@ -28,7 +28,7 @@ export interface TestDatabase {
 export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
   const adminUrl = readHandle().databaseAdminUrl;
   const name = uniqueName(prefix).toLowerCase();
-  await withAdminClient(adminUrl, async (client) => {
+  await withClient(adminUrl, async (client) => {
     await client.query(`CREATE DATABASE "${name}"`);
   });
   const url = new URL(adminUrl);
@@ -37,20 +37,10 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
     name,
     url: url.toString(),
     drop: () =>
-      withAdminClient(adminUrl, async (client) => {
+      withClient(adminUrl, async (client) => {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }),
   };
-}
-
-async function withAdminClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export interface BrokerControl {

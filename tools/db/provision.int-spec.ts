@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { readHandle } from '../../test/infra/infra-handle';
 import { uniqueName } from '../../test/infra/test-infra';
 import {
@@ -8,6 +7,7 @@ import {
   provisionDatabases,
   type AppDatabaseUrls,
 } from './provision';
+import { withClient } from '../../libs/database/src/transaction';
 
 // The app roles are cluster-wide and shared with other test files; they all run one at a time,
 // and grantAppRole sets the password of the moment on each call.
@@ -133,15 +133,5 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
     }
   });
 });
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const sql = (url: string, text: string) => withClient(url, (client) => client.query(text));

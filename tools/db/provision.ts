@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
 import { repoRoot } from '../repo-root';
+import { withClient } from '../../libs/database/src/transaction';
 
 /** The suite's databases: the write side's event store and the read side's views. */
 export const SUITE_DATABASES = {
@@ -159,16 +160,6 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
     );
   });
   return databaseUrl(adminUrl, database, { user: role, password });
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 if (require.main === module) {

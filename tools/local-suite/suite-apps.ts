@@ -47,8 +47,12 @@ export async function waitUntilAppReady(running: RunningApp, timeoutMs = 60_000)
 }
 
 /** SIGTERM (graceful: in-flight requests finish, pools close), SIGKILL after `graceMs`. */
-export async function stopApp(running: RunningApp, graceMs = 15_000): Promise<void> {
-  const child = running.process;
+export function stopApp(running: RunningApp, graceMs = 15_000): Promise<void> {
+  return stopChild(running.process, graceMs);
+}
+
+/** SIGTERM, then SIGKILL if `child` has not exited after `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -315,6 +315,12 @@ const malformedRequests: MalformedRequest[] = [
     400,
     MALFORMED_JSON,
   ),
+  payPlaced(
+    'an unknown field nested 3000 levels deep',
+    { raw: JSON.stringify(pay).replace(/}$/, `,"x":${'['.repeat(3000)}${']'.repeat(3000)}}`) },
+    400,
+    MALFORMED_JSON,
+  ),
   place('truncated JSON', { raw: '{"customerId":"c-1","currency":' }, 400, MALFORMED_JSON),
   place('JSON followed by garbage', { raw: `${JSON.stringify(anOrder)}x` }, 400, MALFORMED_JSON),
   place('empty body with a JSON content type', { raw: '' }, 400, MALFORMED_JSON),

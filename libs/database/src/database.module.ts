@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationShutdown,
@@ -10,6 +11,7 @@ import type { DatabaseOptions } from './database.config';
 import { DatabaseReadinessCheck } from './database.readiness';
 
 const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
+const logger = new Logger('Database');
 
 /** Ends the pool once the HTTP server has stopped taking requests. */
 @Injectable()
@@ -31,12 +33,20 @@ export class DatabaseModule {
         { provide: DATABASE_OPTIONS, useValue: options },
         {
           provide: Pool,
-          useFactory: () =>
-            new Pool({
+          useFactory: () => {
+            const pool = new Pool({
               connectionString: options.url,
               max: options.poolMax,
               application_name: options.applicationName,
-            }),
+              // A request waits this long for a connection, then fails as "unavailable" (503).
+              connectionTimeoutMillis: 5_000,
+              keepAlive: true,
+            });
+            // A pooled connection that PostgreSQL drops (restart, failover) emits 'error'; without
+            // a listener Node would end the process. The pool replaces the connection.
+            pool.on('error', (error) => logger.warn(`database connection lost: ${error.message}`));
+            return pool;
+          },
         },
         PoolCloser,
         DatabaseReadinessCheck,

@@ -4,7 +4,8 @@ export { DatabaseReadinessCheck } from './database.readiness';
 export { readMigrations, runMigrations, type Migration } from './migrations';
 export {
   UNIQUE_VIOLATION,
-  isDatabaseUnavailable,
+  isTransientDatabaseError,
   isUniqueViolation,
+  withClient,
   withTransaction,
 } from './transaction';

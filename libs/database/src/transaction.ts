@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 
 /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
 export async function withTransaction<T>(
@@ -37,14 +37,16 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 }
 
 /**
- * Whether `error` means PostgreSQL could not be reached or dropped the connection (as opposed
- * to refusing a statement): retriable once the database is back.
+ * Whether `error` is PostgreSQL being unreachable or overloaded rather than refusing a statement:
+ * nothing the caller sent was wrong, and the same request may succeed later.
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
+export function isTransientDatabaseError(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
-    // Class 08: connection exceptions; 57P01-57P03: shutting down or starting up.
-    if (/^08|^57P0[123]$/.test(code)) return true;
+    // 08: connection exceptions; 57P01-03: shutting down or starting up; 53: out of resources
+    // (too many connections); 57014, 55P03: statement or lock timeout; 40001, 40P01: serialization
+    // failure, deadlock.
+    if (/^(08|53)|^57P0[123]$|^(57014|55P03|40001|40P01)$/.test(code)) return true;
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))
       return true;
   }
@@ -52,4 +54,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     typeof message === 'string' &&
     /Connection terminated|timeout exceeded when trying to connect/.test(message)
   );
+}
+
+/** One short-lived connection for `work` (admin tasks, scripts), closed whatever happens. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiError } from './api-error';
+import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './correlation-id';
 import type { HttpEnv } from './http.config';
 
@@ -47,7 +48,14 @@ function acceptJsonOnly(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    void parseJson(request, body.toString(), (error, value) => {
+    const text = body.toString();
+    if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      done(
+        new ApiError(400, 'MALFORMED_JSON', `The body nests deeper than ${MAX_JSON_DEPTH} levels`),
+      );
+      return;
+    }
+    void parseJson(request, text, (error, value) => {
       if (error) {
         done(
           new ApiError(400, 'MALFORMED_JSON', `The body is not acceptable JSON: ${error.message}`),
@@ -60,8 +68,9 @@ function acceptJsonOnly(fastify: FastifyInstance): void {
 }
 
 /**
- * Listens, and on SIGTERM/SIGINT shuts down in order: stop taking requests, finish in-flight
- * ones, run the modules' shutdown hooks (flush producers, close pools), then exit 0. Nest's own
+ * Listens, and on SIGTERM/SIGINT shuts down through app.close(): Nest runs the modules'
+ * beforeApplicationShutdown hooks (background loops stop), closes the HTTP server (in-flight
+ * requests finish), then runs onApplicationShutdown (flush producers, close pools); exit 0. Nest's own
  * enableShutdownHooks re-raises the signal instead, which reads as a crash to a supervisor.
  */
 export async function listen(app: NestFastifyApplication, http: HttpEnv): Promise<void> {

@@ -13,8 +13,18 @@ export class IdempotencyKeyReusedError extends Error {
 /** What a command request is, for telling a retry from a different request under the same key. */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
+    .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
     .digest('hex');
+}
+
+/** JSON with object keys sorted, so a retry that orders its fields differently is the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export type IdempotencyClaim<T> = { kind: 'claimed' } | { kind: 'replay'; response: T };

@@ -28,6 +28,7 @@ describe('mapOrderError', () => {
       503,
       'DATABASE_UNAVAILABLE',
     ],
+    [Object.assign(new Error('too many clients'), { code: '53300' }), 503, 'DATABASE_UNAVAILABLE'],
   ])('maps %p to %i %s', (error, status, code) => {
     expect(mapOrderError(error)).toMatchObject({ statusCode: status, code });
   });

@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@app/database';
+import { isTransientDatabaseError } from '@app/database';
 import { ApiError, type ErrorMapper } from '@app/http-platform';
 import { OrderDomainError, type OrderErrorKind } from '@app/order-domain';
 import { IdempotencyKeyReusedError } from './idempotency-keys';
@@ -27,10 +27,14 @@ export const mapOrderError: ErrorMapper = (error) => {
   if (error instanceof IdempotencyKeyReusedError) {
     return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', error.message);
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isTransientDatabaseError(error)) {
     // If the connection broke during COMMIT the outcome is unknown; a retry with the same
     // Idempotency-Key is safe either way.
-    return new ApiError(503, 'DATABASE_UNAVAILABLE', 'The event store is unavailable; retry later');
+    return new ApiError(
+      503,
+      'DATABASE_UNAVAILABLE',
+      'The event store is unavailable or overloaded; retry later',
+    );
   }
   return undefined;
 };

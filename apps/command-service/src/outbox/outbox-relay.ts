@@ -16,6 +16,12 @@ export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 export const RELAY_LOCK_KEY = 727_002;
 const NOTIFY_CHANNEL = 'outbox';
 const BACKOFF_MIN_MS = 100;
+/**
+ * Payload bytes per send. A partition's share goes to the broker as one request, which must stay
+ * under Kafka's default message.max.bytes (1 MiB); a request body is at most 64 KiB, so one
+ * event always fits.
+ */
+const MAX_BATCH_BYTES = 512 * 1024;
 const BACKOFF_MAX_MS = 5_000;
 
 interface OutboxRow {
@@ -96,8 +102,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         await this.pause(this.options.pollIntervalMs, { untilNotified: true });
         continue;
       }
+      const batch = withinBytes(rows, MAX_BATCH_BYTES);
       try {
-        await this.producer.send(this.options.topic, rows.map(toRecord));
+        await this.producer.send(this.options.topic, batch.map(toRecord));
       } catch (error) {
         // Kafka unavailable: keep the lock and the rows, and try the same batch again.
         this.metrics.publishFailures.inc();
@@ -110,9 +117,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       kafkaFailures = 0;
       // By id, not "id <= max": a row with a lower id can still be committing, unpublished.
       await connection.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [
-        rows.map((row) => row.id),
+        batch.map((row) => row.id),
       ]);
-      this.metrics.published.inc(rows.length);
+      this.metrics.published.inc(batch.length);
     }
   }
 
@@ -120,6 +127,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const connection = new Client({
       connectionString: this.options.databaseUrl,
       application_name: 'command-service outbox relay',
+      // A silently dead connection must fail (and release leadership to a standby) rather than
+      // hang the relay: TCP keepalive plus bounds on connecting and on each query.
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 30_000,
     });
     // Without a listener a dropped connection's 'error' event would crash the process; the
     // next query on it fails and the loop reconnects.
@@ -170,6 +182,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
 function toRecord(row: OutboxRow): OutgoingRecord {
   return { key: row.order_id, value: row.payload, headers: row.headers };
+}
+
+/** The oldest rows whose payloads fit in `maxBytes`; always at least the first. */
+function withinBytes(rows: OutboxRow[], maxBytes: number): OutboxRow[] {
+  let bytes = 0;
+  const fitting = rows.findIndex((row) => (bytes += Buffer.byteLength(row.payload)) > maxBytes);
+  return fitting === -1 ? rows : rows.slice(0, Math.max(1, fitting));
 }
 
 function backoff(failures: number): number {
