@@ -24,9 +24,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database of its own for one test file. */
-export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
-  const adminUrl = readHandle().databaseAdminUrl;
+/** A fresh database of its own for one test file (on `adminUrl`'s server, the shared one by default). */
+export async function createTestDatabase(
+  prefix = 'test',
+  adminUrl = readHandle().databaseAdminUrl,
+): Promise<TestDatabase> {
   const name = uniqueName(prefix).toLowerCase();
   await withClient(adminUrl, async (client) => {
     await client.query(`CREATE DATABASE "${name}"`);

@@ -1,7 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
 
-/** Creates `topic` with the contract's durability: replication factor 3, min.insync.replicas 2. */
+/**
+ * Creates `topic` with the contract's durability: replication factor 3, min.insync.replicas 2,
+ * records kept forever (as the apps require of the order events topic).
+ */
 export async function createDurableTopic(
   kafka: Kafka,
   topic: string,
@@ -18,6 +21,7 @@ export async function createDurableTopic(
         configEntries: [
           { name: 'min.insync.replicas', value: '2' },
           { name: 'unclean.leader.election.enable', value: 'false' },
+          { name: 'retention.ms', value: '-1' },
         ],
       },
     ]);

@@ -1,11 +1,16 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
-import { createHttpApp, listen, runApp } from '@app/http-platform';
+import { createHttpApp, listen, runApp, serveOpenApi } from '@app/http-platform';
 import { projectorEnv } from './projector.config';
 import { ProjectorModule } from './projector.module';
 
 runApp('projector', async () => {
   const config = loadConfig(projectorEnv);
   const app = await createHttpApp(ProjectorModule.forRoot(config));
+  serveOpenApi(app, {
+    title: 'projector',
+    description:
+      'Keeps the order view from the order-events topic. Admin API (Bearer token): replay, status, parked events.',
+  });
   await listen(app, config.http);
 });

@@ -1,4 +1,4 @@
-import { IsString, MinLength } from 'class-validator';
+import { IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import type { loadConfig } from '@app/config';
 import { DatabaseEnv } from '@app/database';
 import { HttpEnv } from '@app/http-platform';
@@ -16,12 +16,26 @@ export class AdminEnv {
   ADMIN_TOKEN!: string;
 }
 
+export class ProjectionEnv {
+  /** The live consumer group; each replay uses `<group>-replay-<replayId>`. */
+  @IsString()
+  @Matches(/^[\w.-]{1,200}$/)
+  PROJECTOR_GROUP_ID: string = 'order-view-projector';
+
+  /** Partitions projected at once, each in its own transaction. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  PROJECTOR_PARTITIONS_CONCURRENTLY: number = 3;
+}
+
 export const projectorEnv = {
   http: ProjectorHttpEnv,
   database: DatabaseEnv,
   kafka: KafkaEnv,
   orderEvents: OrderEventsTopicEnv,
   admin: AdminEnv,
+  projection: ProjectionEnv,
 };
 
 export type ProjectorConfig = ReturnType<typeof loadConfig<typeof projectorEnv>>;

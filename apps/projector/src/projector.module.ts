@@ -3,28 +3,76 @@ import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
 import { orderEventTopics } from '@app/order-events';
+import { AdminController } from './admin/admin.controller';
+import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard';
+import { ProjectionStatusReader } from './admin/projection-status';
+import { LiveOrderViewHandler } from './live/live-order-view.handler';
 import type { ProjectorConfig } from './projector.config';
+import { mapProjectorError } from './projector-error-mapper';
+import { ProjectorMetrics } from './projector.metrics';
+import { PROJECTOR_OPTIONS, type ProjectorOptions } from './projector.options';
+import { OrderViewReplays } from './replay/order-view-replays';
+import { isRetriableProjectionError } from './replay/replay-run';
+import { OrderViewWriter } from './view/order-view-writer';
 
 const APP_NAME = 'projector';
+
+/** The view's writer and metrics, shared by the live consumer, the replays and the admin API. */
+@Module({})
+class ProjectionModule {
+  static forRoot(options: ProjectorOptions): DynamicModule {
+    return {
+      module: ProjectionModule,
+      providers: [
+        { provide: PROJECTOR_OPTIONS, useValue: options },
+        OrderViewWriter,
+        ProjectorMetrics,
+      ],
+      exports: [PROJECTOR_OPTIONS, OrderViewWriter, ProjectorMetrics],
+    };
+  }
+}
 
 @Module({})
 export class ProjectorModule {
   static forRoot(config: ProjectorConfig): DynamicModule {
+    const topics = orderEventTopics(config.orderEvents);
+    const projection = ProjectionModule.forRoot({
+      topic: topics.events.name,
+      groupId: config.projection.PROJECTOR_GROUP_ID,
+      partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
+    });
     return {
       module: ProjectorModule,
       imports: [
         DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
         KafkaModule.forRootAsync({
-          useFactory: () => {
-            const topics = orderEventTopics(config.orderEvents);
-            return kafkaOptionsFromEnv(config.kafka, APP_NAME, [topics.events, topics.deadLetters]);
-          },
+          useFactory: () =>
+            kafkaOptionsFromEnv(config.kafka, APP_NAME, [topics.events, topics.deadLetters]),
         }),
         PlatformModule.forRoot({
           appName: APP_NAME,
           logLevel: config.http.LOG_LEVEL,
           readinessChecks: [DatabaseReadinessCheck, KafkaReadinessCheck],
+          mapError: mapProjectorError,
         }),
+        projection,
+        KafkaModule.forConsumer({
+          groupId: config.projection.PROJECTOR_GROUP_ID,
+          topics: [topics.events.name],
+          deadLetterTopic: () => topics.deadLetters.name,
+          handler: LiveOrderViewHandler,
+          imports: [projection],
+          partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
+          isRetriable: isRetriableProjectionError,
+        }),
+      ],
+      controllers: [AdminController],
+      providers: [
+        { provide: ADMIN_TOKEN, useValue: config.admin.ADMIN_TOKEN },
+        AdminTokenGuard,
+        ProjectionStatusReader,
+        OrderViewReplays,
       ],
     };
   }

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
+import { mapQueryError } from './orders/order-error-mapper';
+import { OrdersModule } from './orders/orders.module';
 import type { QueryServiceConfig } from './query-service.config';
 
 const APP_NAME = 'query-service';
@@ -16,6 +18,12 @@ export class QueryServiceModule {
           appName: APP_NAME,
           logLevel: config.http.LOG_LEVEL,
           readinessChecks: [DatabaseReadinessCheck],
+          mapError: mapQueryError,
+        }),
+        OrdersModule.forRoot({
+          databaseUrl: config.database.DATABASE_URL,
+          maxWaiters: config.readYourWrites.QUERY_WAIT_MAX_WAITERS,
+          pollIntervalMs: config.readYourWrites.QUERY_WAIT_POLL_INTERVAL_MS,
         }),
       ],
     };

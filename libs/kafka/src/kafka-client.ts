@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { KafkaModuleOptions } from './kafka.config';
+import type { TopicPartitionOffset } from './kafka.types';
 import type { KafkaLogger } from './reliable-consumer';
 import { guardTopics, type GuardReport } from './topic-guard';
 
@@ -47,6 +48,19 @@ export class KafkaClient {
   async brokerIds(): Promise<number[]> {
     const { brokers } = await (await this.connectedAdmin()).describeCluster();
     return brokers.map((broker) => broker.nodeId);
+  }
+
+  /** Each partition's end offset (the offset the next record will get), in partition order. */
+  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    const offsets = await (await this.connectedAdmin()).fetchTopicOffsets(topic);
+    return offsets
+      .map(({ partition, high }) => ({ topic, partition, offset: high }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Removes a consumer group that is done (for example a finished replay's). */
+  async deleteGroup(groupId: string): Promise<void> {
+    await (await this.connectedAdmin()).deleteGroups([groupId]);
   }
 
   /** Shortfalls accepted at boot because durability is relaxed. */

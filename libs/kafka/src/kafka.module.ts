@@ -29,6 +29,8 @@ export interface KafkaModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'>
 export interface KafkaConsumerRegistration<T> extends Omit<ReliableConsumerOptions, 'logger'> {
   /** A provider class of the app; it is added to this module's providers. */
   handler: Type<BatchHandler<T>>;
+  /** Modules whose providers the handler injects. */
+  imports?: ModuleMetadata['imports'];
 }
 
 /**
@@ -83,9 +85,10 @@ export class KafkaModule {
 
   /** A consumer group whose batches go to `handler`; started after boot, stopped first at shutdown. */
   static forConsumer<T>(registration: KafkaConsumerRegistration<T>): DynamicModule {
-    const { handler, ...consumerOptions } = registration;
+    const { handler, imports = [], ...consumerOptions } = registration;
     return {
       module: KafkaModule,
+      imports,
       providers: [
         handler,
         {

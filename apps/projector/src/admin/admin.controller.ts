@@ -1,0 +1,92 @@
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Inject } from '@nestjs/common';
+import { Pool } from 'pg';
+import { ApiError } from '@app/http-platform';
+import { OrderViewReplays } from '../replay/order-view-replays';
+import { currentGeneration, listParkedEvents } from '../view/order-view.tables';
+import { OrderViewWriter, type ParkedResolution } from '../view/order-view-writer';
+import { AdminTokenGuard } from './admin-token.guard';
+import { ProjectionStatusReader, type ProjectionStatus } from './projection-status';
+
+const PARKED_LIST_LIMIT = 500;
+const MAX_ORDER_ID_LENGTH = 64;
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'No bearer token' })
+@ApiForbiddenResponse({ description: 'Wrong bearer token' })
+@UseGuards(AdminTokenGuard)
+@Controller('admin')
+export class AdminController {
+  constructor(
+    @Inject(Pool) private readonly pool: Pool,
+    private readonly replays: OrderViewReplays,
+    private readonly status: ProjectionStatusReader,
+    private readonly writer: OrderViewWriter,
+  ) {}
+
+  @Post('projections/order-view/replay')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: '{replayId, status, generation}: rebuilding from offset 0' })
+  @ApiConflictResponse({ description: 'A replay is already running' })
+  async replay(): Promise<{ replayId: string; status: string; generation: number }> {
+    const replay = await this.replays.start();
+    return { replayId: replay.replayId, status: replay.status, generation: replay.generation };
+  }
+
+  @Get('projections/order-view')
+  @ApiOkResponse({
+    description: 'live or rebuilding, generation, lag per partition, replay progress',
+  })
+  projection(): Promise<ProjectionStatus> {
+    return this.status.read();
+  }
+
+  @Get('parked')
+  @ApiOkResponse({ description: 'Parked events of the current generation, open ones first' })
+  async parked(@Query() query: Record<string, unknown>) {
+    if (Object.keys(query).length > 0) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'GET /admin/parked takes no parameters');
+    }
+    const generation = await currentGeneration(this.pool);
+    const events = await listParkedEvents(this.pool, generation, PARKED_LIST_LIMIT);
+    return { generation, items: events };
+  }
+
+  @Post('parked/:orderId/retry')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{orderId, version, applied, skipped, stillParked}' })
+  @ApiNotFoundResponse({ description: 'The order has no parked events' })
+  retry(@Param('orderId') orderId: string): Promise<ParkedResolution> {
+    return this.writer.resolveParked(checkedOrderId(orderId), 'retry');
+  }
+
+  @Post('parked/:orderId/skip')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The first parked event skipped, the rest retried' })
+  @ApiNotFoundResponse({ description: 'The order has no parked events' })
+  skip(@Param('orderId') orderId: string): Promise<ParkedResolution> {
+    return this.writer.resolveParked(checkedOrderId(orderId), 'skip');
+  }
+}
+
+function checkedOrderId(orderId: string): string {
+  if (orderId.length === 0 || orderId.length > MAX_ORDER_ID_LENGTH) {
+    throw new ApiError(
+      400,
+      'INVALID_ORDER_ID',
+      `An order id has 1 to ${MAX_ORDER_ID_LENGTH} characters`,
+    );
+  }
+  return orderId;
+}

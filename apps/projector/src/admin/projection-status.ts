@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { KafkaClient } from '@app/kafka';
+import { PROJECTOR_OPTIONS, type ProjectorOptions } from '../projector.options';
+import { latestReplay, replayProgress } from '../replay/replays.tables';
+import { currentGeneration, readCheckpoints } from '../view/order-view.tables';
+
+export interface PartitionLag {
+  partition: number;
+  /** The next offset the current generation will read. */
+  nextOffset: string;
+  endOffset: string;
+  lag: number;
+  /** Age of the last applied event while the partition lags, 0 when it is caught up. */
+  lagSeconds: number;
+}
+
+export interface ProjectionStatus {
+  projection: 'order-view';
+  status: 'live' | 'rebuilding';
+  currentGeneration: number;
+  partitions: PartitionLag[];
+  /** The latest replay, running or finished; null before the first. */
+  replay: {
+    replayId: string;
+    generation: number;
+    status: string;
+    processed: number;
+    total: number;
+    startedAt: Date;
+    finishedAt: Date | null;
+  } | null;
+}
+
+@Injectable()
+export class ProjectionStatusReader {
+  constructor(
+    @Inject(Pool) private readonly pool: Pool,
+    private readonly kafka: KafkaClient,
+    @Inject(PROJECTOR_OPTIONS) private readonly options: ProjectorOptions,
+  ) {}
+
+  async read(): Promise<ProjectionStatus> {
+    const { topic } = this.options;
+    const generation = await currentGeneration(this.pool);
+    const [checkpoints, endOffsets, replay] = await Promise.all([
+      readCheckpoints(this.pool, generation, topic),
+      this.kafka.endOffsets(topic),
+      latestReplay(this.pool),
+    ]);
+    const now = Date.now();
+    const partitions = endOffsets.map(({ partition, offset: endOffset }) => {
+      const checkpoint = checkpoints.get(partition);
+      const nextOffset = checkpoint?.nextOffset ?? '0';
+      const lag = Math.max(0, Number(BigInt(endOffset) - BigInt(nextOffset)));
+      const lastEventAt = checkpoint?.lastEventAt?.getTime();
+      const lagSeconds = lag > 0 && lastEventAt !== undefined ? (now - lastEventAt) / 1000 : 0;
+      return { partition, nextOffset, endOffset, lag, lagSeconds };
+    });
+    const progress = replay && (await replayProgress(this.pool, replay, topic));
+    return {
+      projection: 'order-view',
+      status: replay?.status === 'running' ? 'rebuilding' : 'live',
+      currentGeneration: generation,
+      partitions,
+      replay:
+        replay && progress
+          ? {
+              replayId: replay.replayId,
+              generation: replay.generation,
+              status: replay.status,
+              processed: replay.status === 'completed' ? progress.total : progress.processed,
+              total: progress.total,
+              startedAt: replay.startedAt,
+              finishedAt: replay.finishedAt,
+            }
+          : null,
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { isTransientDatabaseError } from '@app/database';
+import { ApiError, type ErrorMapper } from '@app/http-platform';
+import { ReplayAlreadyRunningError } from './replay/replays.tables';
+import { OrderNotParkedError } from './view/order-view-writer';
+
+/** The admin API's refusals as HTTP. */
+export const mapProjectorError: ErrorMapper = (error) => {
+  if (error instanceof ReplayAlreadyRunningError) {
+    return new ApiError(409, 'REPLAY_RUNNING', error.message);
+  }
+  if (error instanceof OrderNotParkedError) {
+    return new ApiError(404, 'ORDER_NOT_PARKED', error.message);
+  }
+  if (isTransientDatabaseError(error)) {
+    return new ApiError(
+      503,
+      'DATABASE_UNAVAILABLE',
+      'The read database is unavailable; retry later',
+    );
+  }
+  // kafkajs's errors (reading end offsets) say whether they are worth retrying.
+  if (/^KafkaJS/.test((error as Error)?.name ?? '')) {
+    return new ApiError(503, 'KAFKA_UNAVAILABLE', 'Kafka is unavailable; retry later');
+  }
+  return undefined;
+};

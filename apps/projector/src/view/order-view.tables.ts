@@ -1,0 +1,272 @@
+import type { ClientBase, Pool } from 'pg';
+import type { OrderEventEnvelope } from '@app/order-events';
+import type { OrderView } from '@app/order-view';
+import type { ParkedEvent, StoredOrder } from './project-batch';
+
+/**
+ * The SQL of the read database (apps/projector/migrations). Every function takes the
+ * generation it works on: a replay writes the next generation while the current one serves.
+ */
+
+/** The channel the query-service listens on to wake read-your-writes waiters. */
+export const VIEW_CHANGED_CHANNEL = 'order_view_changed';
+
+/**
+ * The generation serving reads, locked in share mode until the transaction ends, so that a
+ * replay's switch (which locks it for update) waits for batches in flight and they for it.
+ */
+export async function lockCurrentGeneration(client: ClientBase): Promise<number> {
+  const { rows } = await client.query<{ current_generation: number }>(
+    'SELECT current_generation FROM order_view_state FOR SHARE',
+  );
+  return rows[0].current_generation;
+}
+
+export async function currentGeneration(db: Pool | ClientBase): Promise<number> {
+  const { rows } = await db.query<{ current_generation: number }>(
+    'SELECT current_generation FROM order_view_state',
+  );
+  return rows[0].current_generation;
+}
+
+/**
+ * One writer per partition of a generation at a time: a consumer that lost the partition in a
+ * rebalance may still be finishing a batch the new owner also reads, and an operator's retry
+ * touches the same rows.
+ */
+export async function lockPartition(
+  client: ClientBase,
+  generation: number,
+  partition: number,
+): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [generation, partition]);
+}
+
+/** The stored rows of `orderIds`, and which of them have parked events. */
+export async function loadOrders(
+  client: ClientBase,
+  generation: number,
+  orderIds: string[],
+): Promise<{ orders: Map<string, StoredOrder>; parkedOrders: Set<string> }> {
+  const { rows } = await client.query<{
+    order_id: string;
+    applied_events: number | null;
+    document: OrderView | null;
+    parked: boolean;
+  }>(
+    `SELECT id AS order_id, v.applied_events, v.document,
+            EXISTS (SELECT 1 FROM parked_events p
+                     WHERE p.generation = $1 AND p.order_id = id AND p.resolution IS NULL) AS parked
+       FROM unnest($2::text[]) AS id
+       LEFT JOIN order_view v ON v.generation = $1 AND v.order_id = id`,
+    [generation, orderIds],
+  );
+  const orders = new Map<string, StoredOrder>();
+  const parkedOrders = new Set<string>();
+  for (const row of rows) {
+    if (row.document) {
+      orders.set(row.order_id, { view: row.document, appliedEvents: row.applied_events ?? 0 });
+    }
+    if (row.parked) parkedOrders.add(row.order_id);
+  }
+  return { orders, parkedOrders };
+}
+
+export async function saveOrders(
+  client: ClientBase,
+  generation: number,
+  orders: Iterable<StoredOrder>,
+): Promise<void> {
+  const rows = [...orders].map(({ view, appliedEvents }) => ({
+    order_id: view.orderId,
+    customer_id: view.customerId,
+    status: view.status,
+    placed_at: view.placedAt,
+    version: view.version,
+    applied_events: appliedEvents,
+    document: view,
+  }));
+  if (rows.length === 0) return;
+  // One statement for the whole batch; the rows travel as one JSON parameter.
+  await client.query(
+    `INSERT INTO order_view
+       (generation, order_id, customer_id, status, placed_at, version, applied_events, document)
+     SELECT $1, r.order_id, r.customer_id, r.status, r.placed_at, r.version, r.applied_events,
+            r.document
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id text, customer_id text, status text,
+            placed_at timestamptz, version integer, applied_events integer, document jsonb)
+     ON CONFLICT (generation, order_id) DO UPDATE
+        SET status = EXCLUDED.status, version = EXCLUDED.version,
+            applied_events = EXCLUDED.applied_events, document = EXCLUDED.document`,
+    [generation, JSON.stringify(rows)],
+  );
+}
+
+export async function saveParkedEvents(
+  client: ClientBase,
+  generation: number,
+  events: ParkedEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => ({
+    topic: event.topic,
+    partition: event.partition,
+    offset: event.offset,
+    order_id: event.envelope.orderId,
+    version: event.envelope.version,
+    event_type: event.envelope.type,
+    envelope: event.envelope,
+    reason: event.reason,
+  }));
+  // A batch read again (after a crash or a switch) parks the same offsets again: kept once.
+  await client.query(
+    `INSERT INTO parked_events
+       (generation, topic, partition, "offset", order_id, version, event_type, envelope, reason)
+     SELECT $1, r.topic, r.partition, r."offset", r.order_id, r.version, r.event_type, r.envelope,
+            r.reason
+       FROM jsonb_to_recordset($2::jsonb) AS r(topic text, partition integer, "offset" bigint,
+            order_id text, version integer, event_type text, envelope jsonb, reason text)
+     ON CONFLICT DO NOTHING`,
+    [generation, JSON.stringify(rows)],
+  );
+}
+
+export interface Checkpoint {
+  partition: number;
+  nextOffset: string;
+  lastEventAt: Date | null;
+}
+
+/**
+ * Never moves backwards: after a switch the live consumer may read again events the new
+ * generation already holds, and skips them as duplicates.
+ */
+export async function saveCheckpoint(
+  client: ClientBase,
+  generation: number,
+  topic: string,
+  checkpoint: { partition: number; nextOffset: string; lastEventAt: string | null },
+): Promise<void> {
+  await client.query(
+    `INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (generation, topic, partition) DO UPDATE
+        SET next_offset = greatest(projection_checkpoints.next_offset, EXCLUDED.next_offset),
+            last_event_at = greatest(projection_checkpoints.last_event_at, EXCLUDED.last_event_at),
+            updated_at = now()`,
+    [generation, topic, checkpoint.partition, checkpoint.nextOffset, checkpoint.lastEventAt],
+  );
+}
+
+export async function readCheckpoints(
+  db: Pool | ClientBase,
+  generation: number,
+  topic: string,
+): Promise<Map<number, Checkpoint>> {
+  const { rows } = await db.query<{
+    partition: number;
+    next_offset: string;
+    last_event_at: Date | null;
+  }>(
+    `SELECT partition, next_offset::text, last_event_at FROM projection_checkpoints
+      WHERE generation = $1 AND topic = $2`,
+    [generation, topic],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.partition,
+      { partition: row.partition, nextOffset: row.next_offset, lastEventAt: row.last_event_at },
+    ]),
+  );
+}
+
+export async function notifyViewChanged(client: ClientBase): Promise<void> {
+  await client.query('SELECT pg_notify($1, $2)', [VIEW_CHANGED_CHANNEL, '']);
+}
+
+export interface ParkedEventRow {
+  topic: string;
+  partition: number;
+  offset: string;
+  orderId: string;
+  version: number;
+  eventType: string;
+  envelope: OrderEventEnvelope;
+  reason: string;
+  parkedAt: Date;
+  resolution: 'applied' | 'skipped' | 'duplicate' | null;
+  resolvedAt: Date | null;
+}
+
+const PARKED_COLUMNS = `topic, partition, "offset"::text AS "offset", order_id AS "orderId",
+  version, event_type AS "eventType", envelope, reason, parked_at AS "parkedAt", resolution,
+  resolved_at AS "resolvedAt"`;
+
+/** The order's events still parked, in version order; locked until the transaction ends. */
+export async function lockOpenParkedEvents(
+  client: ClientBase,
+  generation: number,
+  orderId: string,
+): Promise<ParkedEventRow[]> {
+  const { rows } = await client.query<ParkedEventRow>(
+    `SELECT ${PARKED_COLUMNS} FROM parked_events
+      WHERE generation = $1 AND order_id = $2 AND resolution IS NULL
+      ORDER BY version, "offset" FOR UPDATE`,
+    [generation, orderId],
+  );
+  return rows;
+}
+
+export async function resolveParkedEvents(
+  client: ClientBase,
+  generation: number,
+  resolved: { event: ParkedEventRow; resolution: 'applied' | 'skipped' | 'duplicate' }[],
+): Promise<void> {
+  if (resolved.length === 0) return;
+  await client.query(
+    `UPDATE parked_events p SET resolution = r.resolution, resolved_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS r(topic text, partition integer, "offset" bigint,
+            resolution text)
+      WHERE p.generation = $1 AND p.topic = r.topic AND p.partition = r.partition
+        AND p."offset" = r."offset"`,
+    [
+      generation,
+      JSON.stringify(
+        resolved.map(({ event, resolution }) => ({
+          topic: event.topic,
+          partition: event.partition,
+          offset: event.offset,
+          resolution,
+        })),
+      ),
+    ],
+  );
+}
+
+export async function updateParkedReason(
+  client: ClientBase,
+  generation: number,
+  event: ParkedEventRow,
+  reason: string,
+): Promise<void> {
+  await client.query(
+    `UPDATE parked_events SET reason = $5
+      WHERE generation = $1 AND topic = $2 AND partition = $3 AND "offset" = $4`,
+    [generation, event.topic, event.partition, event.offset, reason],
+  );
+}
+
+/** Parked events of the generation, open ones first, then the most recently resolved. */
+export async function listParkedEvents(
+  db: Pool,
+  generation: number,
+  limit: number,
+): Promise<ParkedEventRow[]> {
+  const { rows } = await db.query<ParkedEventRow>(
+    `SELECT ${PARKED_COLUMNS} FROM parked_events WHERE generation = $1
+      ORDER BY resolution IS NOT NULL, coalesce(resolved_at, parked_at) DESC, order_id, version
+      LIMIT $2`,
+    [generation, limit],
+  );
+  return rows;
+}

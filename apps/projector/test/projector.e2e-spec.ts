@@ -1,0 +1,251 @@
+import type { OrderEventEnvelope } from '@app/order-events';
+import { ORDER_PATHS, orderHistory } from '../../../libs/order-view/src/testing';
+import { buildApps } from '../../../test/infra/build';
+import { readTopicUntil } from '../../../test/infra/topic-reader';
+import { waitFor } from '../../../tools/local-infra/wait-for';
+import type { RunningApp } from '../../../tools/local-suite/suite-apps';
+import { ProjectorUnderTest } from './projector.harness';
+
+/** `count` orders along every path in turn, their events interleaved as a busy topic would. */
+function someOrders(prefix: string, count: number): OrderEventEnvelope[] {
+  const histories = Array.from({ length: count }, (_, index) =>
+    orderHistory(`${prefix}-${index}`, ORDER_PATHS[index % ORDER_PATHS.length]),
+  );
+  const events: OrderEventEnvelope[] = [];
+  for (let step = 0; histories.some((history) => history.length > step); step += 1) {
+    for (const history of histories) if (history[step]) events.push(history[step]);
+  }
+  return events;
+}
+
+describe('projector (built app, real Kafka and PostgreSQL)', () => {
+  const projector = new ProjectorUnderTest();
+  let instance: RunningApp;
+  const output: string[] = [];
+  const produced: OrderEventEnvelope[] = [];
+
+  beforeAll(async () => {
+    await buildApps();
+    await projector.setUp();
+    instance = await projector.start(output);
+  }, 240_000);
+
+  afterAll(() => projector.tearDown(), 60_000);
+
+  it('projects every order as the fold of its events, and commits to Kafka what the database holds', async () => {
+    const events = someOrders('order', 300);
+    produced.push(...events);
+    await projector.produce(events);
+
+    const rows = await projector.waitUntilViewIsFoldOf(produced);
+    // Each event applied once: a double apply would count more events than versions.
+    expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
+    const endOffsets = await projector.endOffsets();
+    await waitFor(
+      async () => {
+        const [committed, checkpoints] = [
+          await projector.committedOffsets(),
+          await projector.checkpoints(),
+        ];
+        return [...endOffsets].every(
+          ([partition, end]) =>
+            end === 0 || (committed.get(partition) === end && checkpoints.get(partition) === end),
+        );
+      },
+      { timeoutMs: 30_000, description: 'committed offsets and checkpoints at the end offsets' },
+    );
+  });
+
+  it('applies a redelivered stretch of the topic only once', async () => {
+    const again = produced.slice(0, 200);
+    const more = someOrders('later', 20);
+    produced.push(...more);
+    await projector.produce([...again, ...more]);
+
+    const rows = await projector.waitUntilViewIsFoldOf(produced);
+    expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
+  });
+
+  it('dead-letters an undecodable record and goes on with the records after it', async () => {
+    await projector.produceRecords([{ key: 'garbage', value: 'this is not an event' }]);
+    const after = someOrders('after-poison', 5);
+    produced.push(...after);
+    await projector.produce(after);
+
+    const [dead] = await readTopicUntil(
+      projector.kafka,
+      `${projector.topic}.dlq`,
+      (records) => records.length >= 1,
+      'the poison record',
+    );
+    expect(dead.value).toBe('this is not an event');
+    expect(dead.headers['dlq-origin-topic']).toBe(projector.topic);
+    expect(dead.headers['dlq-error']).toMatch(/not JSON/);
+    await projector.waitUntilViewIsFoldOf(produced);
+  });
+
+  it('parks an order with a version gap while every other order stays current; retry resumes it', async () => {
+    const [placed, paid, shipped] = orderHistory('gappy', 'shipped');
+    const others = someOrders('beside-gap', 30);
+    await projector.produce([placed, shipped, ...others]);
+
+    await waitFor(
+      async () => {
+        const parked = await projector.admin(instance, 'GET', '/admin/parked');
+        const items = parked.body.items as { orderId: string; version: number; resolution: null }[];
+        return items.some((item) => item.orderId === 'gappy' && item.version === 3);
+      },
+      { timeoutMs: 30_000, description: 'the gappy order to be parked' },
+    );
+    // Every other order is current; the parked one stays at what it could apply.
+    await projector.waitUntilViewIsFoldOf([...produced, ...others, placed]);
+
+    // The missing event arrives late: it queues behind the parked one rather than jumping it.
+    await projector.produce([paid]);
+    await waitFor(
+      async () => {
+        const { rows } = await projector.db.query(
+          `SELECT 1 FROM parked_events WHERE order_id = 'gappy' AND version = 2`,
+        );
+        return rows.length === 1;
+      },
+      { timeoutMs: 30_000, description: 'the late event to be parked behind the gap' },
+    );
+
+    const retried = await projector.admin(instance, 'POST', '/admin/parked/gappy/retry');
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({
+      orderId: 'gappy',
+      version: 3,
+      applied: 2,
+      stillParked: 0,
+    });
+    produced.push(...others, placed, paid, shipped);
+    const rows = await projector.waitUntilViewIsFoldOf(produced);
+    expect(rows.find((row) => row.order_id === 'gappy')?.applied_events).toBe(3);
+
+    const again = await projector.admin(instance, 'POST', '/admin/parked/gappy/retry');
+    expect(again).toMatchObject({ status: 404, body: { error: 'ORDER_NOT_PARKED' } });
+  });
+
+  it('parks an unknown event type; retry leaves it parked, skip steps over it and resumes', async () => {
+    const [placed, paid] = orderHistory('odd', 'paid');
+    const unknown = {
+      ...paid,
+      type: 'OrderGiftWrapped',
+      data: { paper: 'red' },
+    } as unknown as OrderEventEnvelope;
+    const paidAfter = { ...paid, version: 3 };
+    await projector.produce([placed, unknown, paidAfter]);
+    await waitFor(
+      async () =>
+        (await projector.admin(instance, 'POST', '/admin/parked/odd/retry')).body.stillParked === 2,
+      { timeoutMs: 30_000, description: 'the unknown event to stay parked on retry' },
+    );
+
+    const skipped = await projector.admin(instance, 'POST', '/admin/parked/odd/skip');
+    expect(skipped.body).toMatchObject({
+      orderId: 'odd',
+      version: 3,
+      applied: 1,
+      skipped: 1,
+      stillParked: 0,
+    });
+    const [row] = (await projector.viewRows()).filter((r) => r.order_id === 'odd');
+    expect(row.document).toMatchObject({ status: 'PAID', version: 3 });
+    // Two events applied, one skipped by an operator.
+    expect(row.applied_events).toBe(2);
+
+    const list = await projector.admin(instance, 'GET', '/admin/parked');
+    const resolutions = (
+      list.body.items as { orderId: string; version: number; resolution: string }[]
+    )
+      .filter((item) => item.orderId === 'odd')
+      .map((item) => [item.version, item.resolution])
+      .sort();
+    expect(resolutions).toEqual([
+      [2, 'skipped'],
+      [3, 'applied'],
+    ]);
+  });
+
+  it('reports status: live, the generation, and lag per partition', async () => {
+    const status = await waitFor(
+      async () => {
+        const { body } = await projector.admin(instance, 'GET', '/admin/projections/order-view');
+        const partitions = body.partitions as { lag: number }[];
+        return partitions.every((partition) => partition.lag === 0) ? body : false;
+      },
+      { timeoutMs: 30_000, description: 'no lag' },
+    );
+    expect(status).toMatchObject({
+      projection: 'order-view',
+      status: 'live',
+      currentGeneration: 1,
+      replay: null,
+    });
+    expect(status.partitions).toHaveLength(6);
+  });
+
+  it('refuses admin calls without the token (401) or with another (403), and runs nothing', async () => {
+    const calls: ['GET' | 'POST', string][] = [
+      ['POST', '/admin/projections/order-view/replay'],
+      ['GET', '/admin/projections/order-view'],
+      ['GET', '/admin/parked'],
+      ['POST', '/admin/parked/gappy/retry'],
+      ['POST', '/admin/parked/gappy/skip'],
+    ];
+    const parkedBefore = await projector.db.query('SELECT * FROM parked_events ORDER BY "offset"');
+    for (const [method, path] of calls) {
+      const anonymous = await projector.admin(instance, method, path, null);
+      expect([path, anonymous.status, anonymous.body.error]).toEqual([
+        path,
+        401,
+        'ADMIN_TOKEN_MISSING',
+      ]);
+      const wrong = await projector.admin(instance, method, path, 'not-the-admin-token-at-all');
+      expect([path, wrong.status, wrong.body.error]).toEqual([path, 403, 'ADMIN_TOKEN_INVALID']);
+    }
+    const replays = await projector.db.query('SELECT * FROM order_view_replays');
+    expect(replays.rows).toEqual([]);
+    const parkedAfter = await projector.db.query('SELECT * FROM parked_events ORDER BY "offset"');
+    expect(parkedAfter.rows).toEqual(parkedBefore.rows);
+  });
+
+  it('replays into a new generation and switches to it; a second replay meanwhile is refused', async () => {
+    const before = await projector.viewRows();
+    const started = await projector.admin(instance, 'POST', '/admin/projections/order-view/replay');
+    expect(started).toMatchObject({ status: 202, body: { status: 'running', generation: 2 } });
+    const second = await projector.admin(instance, 'POST', '/admin/projections/order-view/replay');
+    expect(second).toMatchObject({ status: 409, body: { error: 'REPLAY_RUNNING' } });
+
+    const status = await waitFor(
+      async () => {
+        const { body } = await projector.admin(instance, 'GET', '/admin/projections/order-view');
+        return body.currentGeneration === 2 ? body : false;
+      },
+      { timeoutMs: 60_000, description: 'generation 2 to serve reads' },
+    );
+    expect(status).toMatchObject({
+      status: 'live',
+      replay: { status: 'completed', generation: 2 },
+    });
+    const replay = status.replay as { processed: number; total: number };
+    expect(replay.processed).toBe(replay.total);
+
+    // The rebuilt generation parks the same orders again (operators resolve them per generation)
+    // and is otherwise identical.
+    const after = await projector.viewRows();
+    const unparked = (rows: typeof before) =>
+      rows.filter((row) => !['gappy', 'odd'].includes(row.order_id)).map((row) => row.document);
+    expect(unparked(after)).toEqual(unparked(before));
+    await waitFor(
+      async () => {
+        const { rows } = await projector.db.query('SELECT DISTINCT generation FROM order_view');
+        return rows.length === 1;
+      },
+      { timeoutMs: 30_000, description: 'the retired generation to be removed' },
+    );
+    expect(output.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+  });
+});

@@ -1,0 +1,246 @@
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { readMigrations, runMigrations } from '@app/database';
+import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
+import { foldOrderView, type OrderView } from '@app/order-view';
+import { freePort } from '../../../test/infra/free-port';
+import { readHandle } from '../../../test/infra/infra-handle';
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  uniqueName,
+  type TestDatabase,
+} from '../../../test/infra/test-infra';
+import { createDurableTopic } from '../../../test/infra/topics';
+import { APP_ROLES, grantAppRole } from '../../../tools/db/provision';
+import { waitFor } from '../../../tools/local-infra/wait-for';
+import {
+  startApp,
+  stopApp,
+  waitUntilAppReady,
+  type RunningApp,
+} from '../../../tools/local-suite/suite-apps';
+
+export const ADMIN_TOKEN = 'projector-e2e-admin-token';
+export const PARTITIONS = 6;
+
+export interface ViewRow {
+  order_id: string;
+  version: number;
+  applied_events: number;
+  document: OrderView;
+}
+
+/**
+ * The built projector (dist/) as child processes, on a read database of its own with the real
+ * migrations and role, and a topic of its own on the test cluster.
+ */
+export class ProjectorUnderTest {
+  readonly topic = uniqueName('order_events');
+  readonly groupId = uniqueName('projector');
+  readonly kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  /** Superuser access to the read database, to check what the projector stored. */
+  db!: Pool;
+  database!: TestDatabase;
+  projectorUrl!: string;
+  private producer?: Producer;
+  private readonly instances: RunningApp[] = [];
+
+  constructor(private readonly env: Record<string, string> = {}) {}
+
+  /** `adminUrl`: the PostgreSQL server to use, the shared test one by default. */
+  async setUp(adminUrl = readHandle().databaseAdminUrl): Promise<void> {
+    this.database = await createTestDatabase('read', adminUrl);
+    this.db = new Pool({ connectionString: this.database.url, max: 4 });
+    this.db.on('error', () => undefined);
+    await runMigrations(this.db, readMigrations(join(__dirname, '../migrations')));
+    this.projectorUrl = await grantAppRole(adminUrl, {
+      database: this.database.name,
+      role: APP_ROLES.projector.role,
+      access: APP_ROLES.projector.access,
+      password: 'projector-e2e',
+    });
+    await createDurableTopic(this.kafka, this.topic, PARTITIONS);
+  }
+
+  async tearDown(): Promise<void> {
+    await this.stopAll();
+    await this.producer?.disconnect();
+    await this.db?.end();
+    await this.database?.drop();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.instances.splice(0).map((instance) => stopApp(instance, 10_000)));
+  }
+
+  /** Starts an instance and waits until it is ready; `output` collects its log lines. */
+  async start(output: string[] = []): Promise<RunningApp> {
+    const instance = startApp(
+      {
+        name: 'projector',
+        port: await freePort(),
+        env: {
+          DATABASE_URL: this.projectorUrl,
+          KAFKA_BROKERS: kafkaBrokers().join(','),
+          ORDER_EVENTS_TOPIC: this.topic,
+          ORDER_EVENTS_PARTITIONS: String(PARTITIONS),
+          PROJECTOR_GROUP_ID: this.groupId,
+          ADMIN_TOKEN,
+          LOG_LEVEL: 'warn',
+          ...this.env,
+        },
+      },
+      (line) => output.push(line),
+    );
+    this.instances.push(instance);
+    await waitUntilAppReady(instance).catch((error: Error) => {
+      throw new Error(`${error.message}\n${output.slice(-20).join('\n')}`);
+    });
+    return instance;
+  }
+
+  /** A crash: no shutdown hook runs. */
+  async kill(instance: RunningApp): Promise<void> {
+    const index = this.instances.indexOf(instance);
+    if (index >= 0) this.instances.splice(index, 1);
+    if (instance.process.exitCode !== null || instance.process.signalCode !== null) return;
+    const exited = new Promise((resolve) => instance.process.once('exit', resolve));
+    instance.process.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Publishes the events as the outbox relay would (keyed by order id), acknowledged by all. */
+  async produce(events: OrderEventEnvelope[]): Promise<void> {
+    await this.produceRecords(events.map(toOrderEventRecord));
+  }
+
+  async produceRecords(
+    records: { key: string; value: string | Buffer; headers?: Record<string, string> }[],
+  ): Promise<void> {
+    const producer = await this.connectedProducer();
+    for (let start = 0; start < records.length; start += 1_000) {
+      await producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: records.slice(start, start + 1_000),
+      });
+    }
+  }
+
+  async viewRows(): Promise<ViewRow[]> {
+    const { rows } = await this.db.query<ViewRow>(
+      `SELECT v.order_id, v.version, v.applied_events, v.document
+         FROM order_view v JOIN order_view_state s ON v.generation = s.current_generation
+        ORDER BY v.order_id`,
+    );
+    return rows;
+  }
+
+  /** Sum over partitions of the current generation's checkpoints: events read so far. */
+  async eventsRead(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string | null }>(
+      `SELECT sum(next_offset)::text AS n FROM projection_checkpoints c
+         JOIN order_view_state s ON c.generation = s.current_generation`,
+    );
+    return Number(rows[0].n ?? 0);
+  }
+
+  /** Waits until the view holds exactly the fold of `events` for every order. */
+  async waitUntilViewIsFoldOf(
+    events: OrderEventEnvelope[],
+    timeoutMs = 120_000,
+  ): Promise<ViewRow[]> {
+    const expected = foldByOrder(events);
+    return waitFor(
+      async () => {
+        const rows = await this.viewRows();
+        if (rows.length !== expected.size) return false;
+        const matches = rows.every((row) =>
+          isDeepStrictEqual(row.document, expected.get(row.order_id)),
+        );
+        return matches ? rows : false;
+      },
+      {
+        timeoutMs,
+        intervalMs: 500,
+        description: `the view to equal the fold of ${events.length} events`,
+      },
+    );
+  }
+
+  /** The group's offsets as Kafka tools show them (`-1` where nothing is committed). */
+  async committedOffsets(): Promise<Map<number, number>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [topic] = await admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
+      return new Map(topic.partitions.map((p) => [p.partition, Number(p.offset)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async checkpoints(): Promise<Map<number, number>> {
+    const { rows } = await this.db.query<{ partition: number; next_offset: string }>(
+      `SELECT partition, next_offset::text FROM projection_checkpoints c
+         JOIN order_view_state s ON c.generation = s.current_generation WHERE topic = $1`,
+      [this.topic],
+    );
+    return new Map(rows.map((row) => [row.partition, Number(row.next_offset)]));
+  }
+
+  async endOffsets(): Promise<Map<number, number>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.topic);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async admin(
+    instance: RunningApp,
+    method: 'GET' | 'POST',
+    path: string,
+    token: string | null = ADMIN_TOKEN,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${instance.url}${path}`, {
+      method,
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await this.producer.connect();
+    }
+    return this.producer;
+  }
+}
+
+/** Each order's view as the fold of its events (in the order given; duplicates ignored). */
+export function foldByOrder(events: OrderEventEnvelope[]): Map<string, OrderView> {
+  const byOrder = new Map<string, OrderEventEnvelope[]>();
+  for (const event of events) {
+    const list = byOrder.get(event.orderId) ?? [];
+    list.push(event);
+    byOrder.set(event.orderId, list);
+  }
+  const views = new Map<string, OrderView>();
+  for (const [orderId, list] of byOrder) {
+    const view = foldOrderView(list);
+    if (view) views.set(orderId, view);
+  }
+  return views;
+}

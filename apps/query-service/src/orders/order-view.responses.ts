@@ -1,0 +1,133 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ORDER_STATUSES, type OrderViewStatus } from './order-query-params';
+
+/**
+ * Response shapes, for the OpenAPI document and for types. The projector writes the document;
+ * the query-service passes it through unchanged.
+ */
+export class OrderViewItem {
+  @ApiProperty({ example: 'SKU-42' })
+  sku!: string;
+
+  @ApiProperty({ example: 2 })
+  quantity!: number;
+
+  @ApiProperty({ description: 'Minor units of the order currency (cents)', example: 1250 })
+  unitPrice!: number;
+}
+
+export class OrderViewPayment {
+  @ApiProperty({ description: 'Minor units', example: 2500 })
+  amount!: number;
+
+  @ApiProperty({ example: 'pay_123' })
+  paymentReference!: string;
+}
+
+export class OrderViewShipment {
+  @ApiProperty({ example: 'DHL' })
+  carrier!: string;
+
+  @ApiProperty({ example: '00340434161094042557' })
+  trackingNumber!: string;
+}
+
+export class OrderViewCancellation {
+  @ApiProperty({ example: 'customer request' })
+  reason!: string;
+}
+
+const instant = (description: string) => ({
+  description: `${description} (ISO 8601, UTC)`,
+  format: 'date-time',
+});
+
+export class OrderView {
+  @ApiProperty({ example: '0b6f2c1e-7d0e-4a55-9a8e-1f2d3c4b5a69' })
+  orderId!: string;
+
+  @ApiProperty({ example: 'customer-7' })
+  customerId!: string;
+
+  @ApiProperty({ enum: ORDER_STATUSES })
+  status!: OrderViewStatus;
+
+  @ApiProperty({ description: 'ISO 4217 code', example: 'EUR' })
+  currency!: string;
+
+  @ApiProperty({ type: [OrderViewItem] })
+  items!: OrderViewItem[];
+
+  @ApiProperty({ description: 'Minor units', example: 2500 })
+  total!: number;
+
+  @ApiProperty({ description: 'The version of the last event applied; also the ETag', example: 2 })
+  version!: number;
+
+  @ApiProperty(instant('When the order was placed'))
+  placedAt!: string;
+
+  @ApiPropertyOptional(instant('When it was paid'))
+  paidAt?: string;
+
+  @ApiPropertyOptional(instant('When it was shipped'))
+  shippedAt?: string;
+
+  @ApiPropertyOptional(instant('When it was cancelled'))
+  cancelledAt?: string;
+
+  @ApiPropertyOptional({ type: OrderViewPayment })
+  payment?: OrderViewPayment;
+
+  @ApiPropertyOptional({ type: OrderViewShipment })
+  shipment?: OrderViewShipment;
+
+  @ApiPropertyOptional({ type: OrderViewCancellation })
+  cancellation?: OrderViewCancellation;
+
+  @ApiProperty(instant('When the last event applied occurred'))
+  updatedAt!: string;
+}
+
+export class OrderPage {
+  @ApiProperty({ type: [OrderView], description: 'Newest first' })
+  items!: OrderView[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+}
+
+export class ErrorResponse {
+  @ApiProperty({ example: 400 })
+  statusCode!: number;
+
+  @ApiProperty({ description: 'A stable code to branch on', example: 'VALIDATION_FAILED' })
+  error!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  details?: string[];
+}
+
+export class ViewBehindResponse {
+  @ApiProperty({ example: 503 })
+  statusCode!: 503;
+
+  @ApiProperty({ example: 'VIEW_BEHIND' })
+  error!: 'VIEW_BEHIND';
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiProperty()
+  orderId!: string;
+
+  @ApiProperty({ description: 'The version the view has; 0 when the order is not in it yet' })
+  currentVersion!: number;
+}

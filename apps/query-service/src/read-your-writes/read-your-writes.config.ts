@@ -1,0 +1,25 @@
+import { IsInt, Max, Min } from 'class-validator';
+
+export class ReadYourWritesEnv {
+  /**
+   * Requests waiting for the view (minVersion) at once. Each holds a socket and a timer; beyond
+   * this a request is answered 503 at once rather than adding to a pile-up.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  QUERY_WAIT_MAX_WAITERS: number = 10_000;
+
+  /** Waiters wake on NOTIFY; this poll covers notifications missed while the listener reconnects. */
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  QUERY_WAIT_POLL_INTERVAL_MS: number = 1_000;
+}
+
+export interface ReadYourWritesOptions {
+  /** The listener's own connection (LISTEN needs a session that is not handed back to a pool). */
+  databaseUrl: string;
+  maxWaiters: number;
+  pollIntervalMs: number;
+}

@@ -1,0 +1,8 @@
+export {
+  ORDER_PATHS,
+  deliveriesArbitrary,
+  orderHistoriesArbitrary,
+  orderHistory,
+  orderHistoryArbitrary,
+  type OrderPath,
+} from './order-histories';
