@@ -80,7 +80,9 @@ describe('projector while PostgreSQL is down (built app, real Kafka and PostgreS
       }
     }
 
-    const rows = await projector.waitUntilViewIsFoldOf(events, 120_000);
+    const rows = await projector.waitUntilViewIsFoldOf(events, 120_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${output.slice(-30).join('\n')}`);
+    });
     expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
     // It retried rather than crashed, and said why.
     expect(output.some((line) => /retrying/.test(line))).toBe(true);

@@ -7,6 +7,13 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // The pool listens for errors of idle connections only. A connection PostgreSQL drops while
+  // checked out here (a restart between two statements) emits 'error' too, which would end
+  // the process without a listener; the statement in flight fails on its own.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -21,6 +28,7 @@ export async function withTransaction<T>(
     }
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -1,0 +1,236 @@
+/**
+ * npm run bench:projector — the projector's throughput against a baseline in the same run, and
+ * the time a replay takes, on the real 3-node Kafka cluster and PostgreSQL.
+ *
+ * 1. Live projection: BENCH_EVENTS (200k) valid order events (orderHistory over many orders,
+ *    interleaved) produced to a fresh 6-partition topic before the projector starts. The built
+ *    projector (BENCH_DIST_DIR or dist/, LOG_LEVEL=warn, default settings: 3 partitions at once,
+ *    pool 10) then reads them into a fresh read database; timed from the first checkpoint
+ *    polled until every partition's checkpoint reaches the topic's end offset.
+ *    Baseline: the same rows (projectOrderEvent, each partition's events in offset order)
+ *    upserted into another fresh read database with pg alone, in batches of the projector's
+ *    mean batch size (its projector_batch_size histogram), each batch one transaction with the
+ *    checkpoint, with the projector's own SQL, 3 partitions at once on a pool of 10. Both views
+ *    must come out identical.
+ * 2. Replay: the topic grown to BENCH_REPLAY_EVENTS (1M) events (the live projector keeps up
+ *    meanwhile, untimed), then POST /admin/projections/order-view/replay, timed until
+ *    currentGeneration changes; the replayed view must equal the live one.
+ *
+ * Infrastructure as bench:commands: KAFKA_BROKERS, or the cluster under .local/bench/kafka
+ * (ports 19392/29392/39392); DATABASE_ADMIN_URL, or PostgreSQL under .local/bench/postgres
+ * (port BENCH_POSTGRES_PORT, 54330). Fresh databases and topics; everything started is stopped
+ * at the end, on failure and Ctrl-C too.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import type { OrderEventEnvelope } from '../libs/order-events/src';
+import type { RunningApp } from '../tools/local-suite/suite-apps';
+import {
+  deleteTopicsAtEnd,
+  startKafka,
+  startPostgres,
+  type Teardown,
+} from './commands/bench-infra';
+import type { PublishRate } from './commands/outbox-publishing';
+import { createReadDatabase, type ReadDatabase } from './projector/app-databases';
+import { runBench } from './projector/bench-run';
+import { timeCatchUp, waitUntilCaughtUp } from './projector/catch-up';
+import { timeDirectUpserts } from './projector/direct-upserts';
+import { OrderEventsTopic, interleavedOrderEvents } from './projector/order-events';
+import { meanLiveBatchSize, startProjector, timeReplay } from './projector/projector-app';
+import { viewFingerprint, type ViewFingerprint } from './projector/view-fingerprint';
+
+const SETTINGS = {
+  events: Number(process.env.BENCH_EVENTS ?? 200_000),
+  replayEvents: Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000),
+  partitions: 6,
+  /** The projector's defaults: PROJECTOR_PARTITIONS_CONCURRENTLY and DATABASE_POOL_MAX. */
+  concurrency: 3,
+  poolMax: 10,
+};
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+interface BenchContext {
+  teardown: Teardown;
+  brokers: string[];
+  serverAdminUrl: string;
+  topic: OrderEventsTopic;
+  run: string;
+  /** Everything the projector printed; at LOG_LEVEL=warn that is warnings and errors only. */
+  projectorLog: string[];
+}
+
+interface LiveResults {
+  projector: PublishRate;
+  baseline: PublishRate;
+  batchSize: number;
+  view: ViewFingerprint;
+  identical: boolean;
+}
+
+runBench(async (teardown) => {
+  const context = await setUp(teardown);
+  const events = [...interleavedOrderEvents(SETTINGS.events)];
+  await produce(context, events);
+
+  const readDb = await createReadDatabase(context.serverAdminUrl, 'bench_projector', teardown);
+  const projector = await startProjector(
+    {
+      databaseUrl: readDb.projectorUrl,
+      brokers: context.brokers,
+      topic: context.topic.name,
+      partitions: SETTINGS.partitions,
+      groupId: `bench-projector-${context.run}`,
+    },
+    teardown,
+    context.projectorLog,
+  );
+  const db = new Pool({ connectionString: readDb.adminUrl, max: 2 });
+  teardown.add('read database pool', () => db.end());
+
+  const live = await compareLive(context, projector, db, readDb, events);
+  printLive(live);
+  const replay = await timeReplayOf(context, projector, db, readDb, live.view);
+  printReplay(replay);
+  printLog(context.projectorLog);
+  return live.identical && replay.identical;
+});
+
+async function setUp(teardown: Teardown): Promise<BenchContext> {
+  const [brokers, serverAdminUrl] = await Promise.all([
+    startKafka(teardown),
+    startPostgres(teardown),
+  ]);
+  const kafka = new Kafka({ clientId: 'bench-projector', brokers, logLevel: logLevel.NOTHING });
+  const run = Date.now().toString(36);
+  const topic = new OrderEventsTopic(kafka, `bench-projector-${run}`, SETTINGS.partitions);
+  // The projector creates the dead-letter topic at boot.
+  deleteTopicsAtEnd(kafka, [topic.name, `${topic.name}.dlq`], teardown);
+  await topic.create();
+  teardown.add('producer', () => topic.close());
+  return { teardown, brokers, serverAdminUrl, topic, run, projectorLog: [] };
+}
+
+async function produce(context: BenchContext, events: Iterable<OrderEventEnvelope>) {
+  const every = 100_000;
+  await context.topic.append(events, (sent) => {
+    if (sent % every === 0) log(`produced ${sent} events`);
+  });
+}
+
+/** The projector through the pre-produced topic, then pg alone doing its database work. */
+async function compareLive(
+  context: BenchContext,
+  projector: RunningApp,
+  db: Pool,
+  readDb: ReadDatabase,
+  events: OrderEventEnvelope[],
+): Promise<LiveResults> {
+  const endOffsets = await context.topic.endOffsets();
+  log(`projector: catching up with ${SETTINGS.events} events`);
+  const projectorRate = await timeCatchUp(db, context.topic.name, endOffsets, {
+    isAlive: () => projector.process.exitCode === null,
+    log,
+  });
+  log(`projector: ${formatRate(projectorRate)}`);
+  const batchSize = Math.round(await meanLiveBatchSize(projector));
+  const view = await viewFingerprint(readDb.adminUrl);
+
+  const baselineDb = await createReadDatabase(
+    context.serverAdminUrl,
+    'bench_upserts',
+    context.teardown,
+  );
+  log(`baseline: upserting the same rows in batches of ${batchSize}`);
+  const baseline = await timeDirectUpserts(
+    baselineDb.projectorUrl,
+    context.topic.name,
+    byPartition(context.topic, events),
+    { batchSize, concurrency: SETTINGS.concurrency, poolMax: SETTINGS.poolMax },
+  );
+  log(`baseline: ${formatRate(baseline)}`);
+  const baselineView = await viewFingerprint(baselineDb.adminUrl);
+  const orders = events.filter((event) => event.type === 'OrderPlaced').length;
+  const identical =
+    isDeepStrictEqual(view, baselineView) &&
+    view.rows === orders &&
+    view.appliedEvents === events.length &&
+    view.parked === 0;
+  return { projector: projectorRate, baseline, batchSize, view, identical };
+}
+
+function byPartition(topic: OrderEventsTopic, events: OrderEventEnvelope[]) {
+  const partitions = new Map<number, OrderEventEnvelope[]>();
+  for (const event of events) {
+    const partition = topic.partitionOf(event.orderId);
+    const list = partitions.get(partition) ?? [];
+    list.push(event);
+    partitions.set(partition, list);
+  }
+  return partitions;
+}
+
+/** Grows the topic to BENCH_REPLAY_EVENTS, lets the live projector catch up, then replays. */
+async function timeReplayOf(
+  context: BenchContext,
+  projector: RunningApp,
+  db: Pool,
+  readDb: ReadDatabase,
+  before: ViewFingerprint,
+): Promise<{ rate: PublishRate; identical: boolean }> {
+  const isAlive = () => projector.process.exitCode === null;
+  const more = SETTINGS.replayEvents - SETTINGS.events;
+  log(`growing the topic by ${more} events to ${SETTINGS.replayEvents}`);
+  await produce(context, interleavedOrderEvents(more));
+  const endOffsets = await context.topic.endOffsets();
+  await waitUntilCaughtUp(db, context.topic.name, endOffsets, { isAlive, log });
+  const live = await viewFingerprint(readDb.adminUrl);
+
+  log(`replaying ${SETTINGS.replayEvents} events`);
+  const rate = await timeReplay(projector, SETTINGS.replayEvents, { isAlive, log });
+  const replayed = await viewFingerprint(readDb.adminUrl);
+  return {
+    rate,
+    identical: isDeepStrictEqual(live, replayed) && live.rows > before.rows && live.parked === 0,
+  };
+}
+
+function printLive(live: LiveResults): void {
+  console.log(
+    `\nProjector: ${SETTINGS.events} events of ${live.view.rows} orders on ${SETTINGS.partitions} ` +
+      `partitions, produced before the start; ${SETTINGS.concurrency} partitions at once, ` +
+      `pool ${SETTINGS.poolMax}`,
+  );
+  console.log(`  ${''.padEnd(42)} ${'events/s'.padStart(10)} ${'seconds'.padStart(8)}`);
+  console.log(`  ${'projector (live consumer)'.padEnd(42)} ${formatRate(live.projector)}`);
+  console.log(
+    `  ${`baseline pg upserts, batches of ${live.batchSize}`.padEnd(42)} ${formatRate(live.baseline)}`,
+  );
+  const ratio = live.projector.eventsPerSecond / live.baseline.eventsPerSecond;
+  console.log(`  ${'ratio projector / baseline'.padEnd(42)} ${ratio.toFixed(2).padStart(10)}`);
+  console.log(
+    `  batch size: the projector's mean live batch (projector_batch_size sum / count); ` +
+      `views identical: ${live.identical ? 'yes' : 'NO'}`,
+  );
+}
+
+function printReplay(replay: { rate: PublishRate; identical: boolean }): void {
+  console.log(
+    `\nReplay: ${SETTINGS.replayEvents} events, POST /admin/projections/order-view/replay ` +
+      `until currentGeneration changes`,
+  );
+  console.log(`  ${'replay'.padEnd(42)} ${formatRate(replay.rate)}`);
+  console.log(`  replayed view equals the live one: ${replay.identical ? 'yes' : 'NO'}`);
+}
+
+function printLog(lines: string[]): void {
+  if (lines.length === 0) return;
+  console.log(`\nprojector printed ${lines.length} lines (first 20):`);
+  for (const line of lines.slice(0, 20)) console.log(`  ${line}`);
+}
+
+function formatRate(rate: PublishRate): string {
+  return `${rate.eventsPerSecond.toFixed(0).padStart(10)} ${rate.seconds.toFixed(1).padStart(8)}`;
+}

@@ -1,0 +1,45 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { saveOrders } from '../../apps/projector/src/view/order-view.tables';
+import { foldOrderView } from '../../libs/order-view/src';
+import { ORDER_PATHS, orderHistory } from '../../libs/order-view/src/testing';
+
+const CHUNK = 5_000;
+/** The generation a fresh read database serves (apps/projector/migrations). */
+const FIRST_GENERATION = 1;
+
+/**
+ * Stores `count` orders in the read database's current generation as the projector would
+ * have: each the fold of a valid history along a random path, written with the projector's
+ * own saveOrders. Returns their ids.
+ */
+export async function fillView(
+  databaseUrl: string,
+  count: number,
+  log: (message: string) => void,
+): Promise<string[]> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const orderIds: string[] = [];
+  try {
+    for (let start = 0; start < count; start += CHUNK) {
+      const orders = Array.from({ length: Math.min(CHUNK, count - start) }, () => {
+        const events = orderHistory(randomUUID(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]);
+        const view = foldOrderView(events)!;
+        return { view, appliedEvents: view.version };
+      });
+      const client = await pool.connect();
+      try {
+        await saveOrders(client, FIRST_GENERATION, orders);
+      } finally {
+        client.release();
+      }
+      orderIds.push(...orders.map(({ view }) => view.orderId));
+      if (orderIds.length % 50_000 === 0) log(`stored ${orderIds.length} orders`);
+    }
+    // Statistics and the visibility map as autovacuum would have them by the time of reads.
+    await pool.query('VACUUM ANALYZE order_view');
+  } finally {
+    await pool.end();
+  }
+  return orderIds;
+}
