@@ -38,7 +38,7 @@ export interface ViewRow {
  * migrations and role, and a topic of its own on the test cluster.
  */
 export class ProjectorUnderTest {
-  readonly topic = uniqueName('order_events');
+  readonly topic: string;
   readonly groupId = uniqueName('projector');
   readonly kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   /** Superuser access to the read database, to check what the projector stored. */
@@ -48,7 +48,13 @@ export class ProjectorUnderTest {
   private producer?: Producer;
   private readonly instances: RunningApp[] = [];
 
-  constructor(private readonly env: Record<string, string> = {}) {}
+  /** `topic`: the one to read, for example a command-service's; created when missing. */
+  constructor(
+    private readonly env: Record<string, string> = {},
+    topic = uniqueName('order_events'),
+  ) {
+    this.topic = topic;
+  }
 
   /** `adminUrl`: the PostgreSQL server to use, the shared test one by default. */
   async setUp(adminUrl = readHandle().databaseAdminUrl): Promise<void> {
