@@ -38,7 +38,7 @@ import { runBench } from './projector/bench-run';
 import { timeCatchUp, waitUntilCaughtUp } from './projector/catch-up';
 import { timeDirectUpserts } from './projector/direct-upserts';
 import { OrderEventsTopic, interleavedOrderEvents } from './projector/order-events';
-import { meanLiveBatchSize, startProjector, timeReplay } from './projector/projector-app';
+import { meanBatchSize, startProjector, timeReplay } from './projector/projector-app';
 import { viewFingerprint, type ViewFingerprint } from './projector/view-fingerprint';
 
 const SETTINGS = {
@@ -60,6 +60,12 @@ interface BenchContext {
   run: string;
   /** Everything the projector printed; at LOG_LEVEL=warn that is warnings and errors only. */
   projectorLog: string[];
+}
+
+interface ReplayResults {
+  rate: PublishRate;
+  batchSize: number;
+  identical: boolean;
 }
 
 interface LiveResults {
@@ -135,7 +141,7 @@ async function compareLive(
     log,
   });
   log(`projector: ${formatRate(projectorRate)}`);
-  const batchSize = Math.round(await meanLiveBatchSize(projector));
+  const batchSize = Math.round(await meanBatchSize(projector, 'live'));
   const view = await viewFingerprint(readDb.adminUrl);
 
   const baselineDb = await createReadDatabase(
@@ -179,7 +185,7 @@ async function timeReplayOf(
   db: Pool,
   readDb: ReadDatabase,
   before: ViewFingerprint,
-): Promise<{ rate: PublishRate; identical: boolean }> {
+): Promise<ReplayResults> {
   const isAlive = () => projector.process.exitCode === null;
   const more = SETTINGS.replayEvents - SETTINGS.events;
   log(`growing the topic by ${more} events to ${SETTINGS.replayEvents}`);
@@ -193,6 +199,7 @@ async function timeReplayOf(
   const replayed = await viewFingerprint(readDb.adminUrl);
   return {
     rate,
+    batchSize: Math.round(await meanBatchSize(projector, 'replay')),
     identical: isDeepStrictEqual(live, replayed) && live.rows > before.rows && live.parked === 0,
   };
 }
@@ -216,12 +223,15 @@ function printLive(live: LiveResults): void {
   );
 }
 
-function printReplay(replay: { rate: PublishRate; identical: boolean }): void {
+function printReplay(replay: ReplayResults): void {
   console.log(
     `\nReplay: ${SETTINGS.replayEvents} events, POST /admin/projections/order-view/replay ` +
       `until currentGeneration changes`,
   );
-  console.log(`  ${'replay'.padEnd(42)} ${formatRate(replay.rate)}`);
+  console.log(`  ${''.padEnd(42)} ${'events/s'.padStart(10)} ${'seconds'.padStart(8)}`);
+  console.log(
+    `  ${`replay, mean batch ${replay.batchSize}`.padEnd(42)} ${formatRate(replay.rate)}`,
+  );
   console.log(`  replayed view equals the live one: ${replay.identical ? 'yes' : 'NO'}`);
 }
 

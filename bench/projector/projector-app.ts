@@ -35,16 +35,19 @@ export function startProjector(
   return startBenchApp('projector', env, teardown, log);
 }
 
-/** Mean events per batch of the live consumer: its projector_batch_size histogram, sum / count. */
-export async function meanLiveBatchSize(projector: RunningApp): Promise<number> {
+/** Mean events per batch of the live consumer or the replay: projector_batch_size, sum / count. */
+export async function meanBatchSize(
+  projector: RunningApp,
+  mode: 'live' | 'replay',
+): Promise<number> {
   const metrics = await (await fetch(`${projector.url}/metrics`)).text();
   const sample = (series: string) => {
     // Labels in any order: the registry adds app="projector" to each series.
     const match = new RegExp(
-      `^projector_batch_size_${series}\\{[^}]*mode="live"[^}]*\\} (\\S+)$`,
+      `^projector_batch_size_${series}\\{[^}]*mode="${mode}"[^}]*\\} (\\S+)$`,
       'm',
     ).exec(metrics);
-    if (!match) throw new Error(`the projector reports no live projector_batch_size_${series}`);
+    if (!match) throw new Error(`the projector reports no ${mode} projector_batch_size_${series}`);
     return Number(match[1]);
   };
   return sample('sum') / sample('count');

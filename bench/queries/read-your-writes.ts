@@ -52,7 +52,9 @@ export async function driveReadYourWrites(
     readMs: [],
     failures: new Map(),
   };
-  const fail = (what: string) => result.failures.set(what, (result.failures.get(what) ?? 0) + 1);
+  const fail = (what: string): void => {
+    result.failures.set(what, (result.failures.get(what) ?? 0) + 1);
+  };
   const body = JSON.stringify(PLACE_ORDER_BODY);
   // Keep-alive sockets, as many as the open loop needs; node:http costs the driver less than fetch.
   const agent = new Agent({ keepAlive: true });
@@ -95,6 +97,8 @@ function send(
   body?: string,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    // Named by method: a failed command and a failed read say different things.
+    const fail = (error: Error) => reject(new Error(`${method} ${error.message}`));
     const headers = body === undefined ? {} : { 'content-type': 'application/json' };
     const outgoing = httpRequest(url, { method, agent, headers, timeout: 30_000 }, (response) => {
       const chunks: Buffer[] = [];
@@ -102,10 +106,10 @@ function send(
       response.on('end', () =>
         resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
       );
-      response.on('error', reject);
+      response.on('error', fail);
     });
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} timed out after 30 s`)));
-    outgoing.on('error', reject);
+    outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')));
+    outgoing.on('error', fail);
     outgoing.end(body);
   });
 }

@@ -1,0 +1,252 @@
+/**
+ * npm run bench:queries — the query-service's reads against a baseline in the same run, then
+ * read-your-writes latency through the whole suite, on the real 3-node Kafka cluster and
+ * PostgreSQL.
+ *
+ * 1. Reads: BENCH_ORDERS (100k) orders stored in a fresh read database as the projector would
+ *    store them (the fold of a valid history each, its own saveOrders), then `GET /orders/:id`
+ *    over ids picked at random, driven by autocannon at 64 connections, a 3 s warm-up then
+ *    BENCH_SECONDS (20) s, against the built query-service (BENCH_DIST_DIR or dist/,
+ *    LOG_LEVEL=warn, role order_query) and against a minimal node:http + pg server
+ *    (queries/baseline-query-server.ts) running the service's SELECT on a pool of the same size
+ *    (BENCH_POOL_MAX, 10 = the service's default). They alternate, BENCH_ROUNDS (2) runs each,
+ *    and the best of each counts. Any non-2xx answer or connection error to a read fails the bench.
+ * 2. Read-your-writes: command-service, projector and query-service (each with its own role,
+ *    fresh databases and topic), `POST /orders` on an open-loop schedule of BENCH_RYW_RATE (500)
+ *    per second for BENCH_RYW_SECONDS (20) s after a 3 s warm-up at a tenth of that; each 2xx is
+ *    followed at once by `GET /orders/:id?minVersion=<its version>&waitMs=10000`, timed from the
+ *    command's answer to the read's 200. The rate actually achieved is printed beside the one
+ *    asked for: on two cores shared by three brokers, PostgreSQL, three apps and this driver,
+ *    the schedule may not hold.
+ *
+ * Infrastructure as bench:commands: DATABASE_ADMIN_URL, or PostgreSQL under
+ * .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330); KAFKA_BROKERS, or the cluster under
+ * .local/bench/kafka (ports 19392/29392/39392), started for part 2 only so that its brokers
+ * take no CPU from part 1. Everything started is stopped at the end, on failure and Ctrl-C too.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { createDurableTopic } from '../test/infra/topics';
+import { stopApp } from '../tools/local-suite/suite-apps';
+import {
+  createBenchDatabase,
+  deleteTopicsAtEnd,
+  startKafka,
+  startPostgres,
+  type Teardown,
+} from './commands/bench-infra';
+import { createReadDatabase, grantCommandRole } from './projector/app-databases';
+import { runBench } from './projector/bench-run';
+import { startBenchApp } from './projector/built-apps';
+import { startProjector } from './projector/projector-app';
+import { driveGets, startBaselineQueryServer, type GetLoadResult } from './queries/get-load';
+import {
+  driveReadYourWrites,
+  percentile,
+  type ReadYourWritesResult,
+} from './queries/read-your-writes';
+import { fillView } from './queries/view-fill';
+
+const SETTINGS = {
+  orders: Number(process.env.BENCH_ORDERS ?? 100_000),
+  connections: 64,
+  warmUpSeconds: 3,
+  seconds: Number(process.env.BENCH_SECONDS ?? 20),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 2),
+  poolMax: Number(process.env.BENCH_POOL_MAX ?? 10),
+  readYourWrites: {
+    rate: Number(process.env.BENCH_RYW_RATE ?? 500),
+    seconds: Number(process.env.BENCH_RYW_SECONDS ?? 20),
+    waitMs: 10_000,
+  },
+};
+/** The apps create their topics with ORDER_EVENTS_PARTITIONS, 6 by default. */
+const PARTITIONS = 6;
+
+const SERVICE = 'query-service';
+const BASELINE = 'baseline node:http + pg';
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+/** What each app (and the baseline) printed; at LOG_LEVEL=warn that is warnings and errors. */
+type Logs = Record<'query-service' | 'baseline' | 'command-service' | 'projector', string[]>;
+
+interface ReadFigures {
+  best: GetLoadResult;
+  /** Over all runs, warm-ups included. */
+  failures: number;
+}
+
+runBench(async (teardown) => {
+  const logs: Logs = { 'query-service': [], baseline: [], 'command-service': [], projector: [] };
+  const serverAdminUrl = await startPostgres(teardown);
+  const reads = await compareReads(teardown, serverAdminUrl, logs);
+  printReads(reads);
+  const writes = await readYourWrites(teardown, serverAdminUrl, logs);
+  printReadYourWrites(writes);
+  printLogs(logs);
+  // Commands the write side could not take at the offered rate say the rate was not sustained
+  // (printed above); they are not read-side failures. Reads that fail are.
+  const count = (commands: boolean) =>
+    [...writes.failures]
+      .filter(([what]) => what.startsWith('POST') === commands)
+      .reduce((sum, [, n]) => sum + n, 0);
+  if (count(true) > 0) {
+    console.warn(`\nNOTE: ${count(true)} commands failed: the offered rate was not sustained`);
+  }
+  const failures = reads.service.failures + reads.baseline.failures + count(false);
+  if (failures > 0) {
+    console.error(`\nFAILED: ${failures} non-2xx answers or connection errors (see above)`);
+  }
+  return failures === 0;
+});
+
+/** Service and baseline alternately on the same filled view, the best run of each kept. */
+async function compareReads(
+  teardown: Teardown,
+  serverAdminUrl: string,
+  logs: Logs,
+): Promise<{ service: ReadFigures; baseline: ReadFigures }> {
+  const readDb = await createReadDatabase(serverAdminUrl, 'bench_queries', teardown);
+  log(`storing ${SETTINGS.orders} orders in the view`);
+  const orderIds = await fillView(readDb.adminUrl, SETTINGS.orders, log);
+  const env = { DATABASE_URL: readDb.queryUrl, DATABASE_POOL_MAX: String(SETTINGS.poolMax) };
+  const service = await startBenchApp('query-service', env, teardown, logs['query-service']);
+  const baseline = await startBaselineQueryServer(readDb.queryUrl, SETTINGS.poolMax, (line) =>
+    logs.baseline.push(line),
+  );
+  teardown.add('baseline server', () => baseline.stop());
+
+  let serviceFigures: ReadFigures | undefined;
+  let baselineFigures: ReadFigures | undefined;
+  for (let round = 1; round <= SETTINGS.rounds; round++) {
+    for (const [name, url] of [
+      [SERVICE, service.url],
+      [BASELINE, baseline.url],
+    ] as const) {
+      const result = await driveGets(url, orderIds, SETTINGS);
+      console.log(`round ${round}   ${name.padEnd(30)} ${formatLoad(result)}  ${result.failures}`);
+      if (name === SERVICE) serviceFigures = keepBest(serviceFigures, result);
+      else baselineFigures = keepBest(baselineFigures, result);
+    }
+  }
+  await baseline.stop();
+  await stopApp(service, 10_000);
+  return { service: serviceFigures!, baseline: baselineFigures! };
+}
+
+function keepBest(previous: ReadFigures | undefined, run: GetLoadResult): ReadFigures {
+  const failures = (previous?.failures ?? 0) + run.failures;
+  if (previous && previous.best.requestsPerSecond >= run.requestsPerSecond) {
+    return { best: previous.best, failures };
+  }
+  return { best: run, failures };
+}
+
+/** The three apps on the bench cluster, each with its own role, driven on an open loop. */
+async function readYourWrites(
+  teardown: Teardown,
+  serverAdminUrl: string,
+  logs: Logs,
+): Promise<ReadYourWritesResult> {
+  const brokers = await startKafka(teardown);
+  const kafka = new Kafka({ clientId: 'bench-queries', brokers, logLevel: logLevel.NOTHING });
+  const run = Date.now().toString(36);
+  const topic = `bench-ryw-${run}`;
+  deleteTopicsAtEnd(kafka, [topic, `${topic}.dlq`], teardown);
+  // Created here, once, rather than by two apps racing at boot.
+  await createDurableTopic(kafka, topic, PARTITIONS);
+
+  const writeDb = await createBenchDatabase(serverAdminUrl, teardown);
+  const readDb = await createReadDatabase(serverAdminUrl, 'bench_ryw', teardown);
+  const kafkaEnv = { KAFKA_BROKERS: brokers.join(','), ORDER_EVENTS_TOPIC: topic };
+  const [commands, , queries] = await Promise.all([
+    startBenchApp(
+      'command-service',
+      { DATABASE_URL: await grantCommandRole(serverAdminUrl, writeDb), ...kafkaEnv },
+      teardown,
+      logs['command-service'],
+    ),
+    startProjector(
+      {
+        databaseUrl: readDb.projectorUrl,
+        brokers,
+        topic,
+        partitions: PARTITIONS,
+        groupId: `bench-ryw-${run}`,
+      },
+      teardown,
+      logs.projector,
+    ),
+    startBenchApp(
+      'query-service',
+      { DATABASE_URL: readDb.queryUrl },
+      teardown,
+      logs['query-service'],
+    ),
+  ]);
+
+  const { rate, seconds, waitMs } = SETTINGS.readYourWrites;
+  log(`read-your-writes: warm-up, ${rate / 10} commands/s for 3 s`);
+  await driveReadYourWrites(commands.url, queries.url, { rate: rate / 10, seconds: 3, waitMs });
+  log(`read-your-writes: ${rate} commands/s for ${seconds} s`);
+  return driveReadYourWrites(commands.url, queries.url, SETTINGS.readYourWrites);
+}
+
+function printReads(reads: { service: ReadFigures; baseline: ReadFigures }): void {
+  console.log(
+    `\nGET /orders/:id: ${SETTINGS.orders} orders, random ids, ${SETTINGS.connections} ` +
+      `connections, ${SETTINGS.seconds} s after a ${SETTINGS.warmUpSeconds} s warm-up, best of ` +
+      `${SETTINGS.rounds} alternating runs each, pool ${SETTINGS.poolMax}`,
+  );
+  console.log(
+    `  ${''.padEnd(30)} ${'requests/s'.padStart(10)} ${'p50'.padStart(8)} ${'p99'.padStart(8)}  failures`,
+  );
+  for (const [name, figures] of [
+    [SERVICE, reads.service],
+    [BASELINE, reads.baseline],
+  ] as const) {
+    console.log(`  ${name.padEnd(30)} ${formatLoad(figures.best)}  ${figures.failures}`);
+  }
+  const ratio = reads.service.best.requestsPerSecond / reads.baseline.best.requestsPerSecond;
+  console.log(`  ${'ratio service / baseline'.padEnd(30)} ${ratio.toFixed(2).padStart(10)}`);
+}
+
+function printReadYourWrites(result: ReadYourWritesResult): void {
+  const { rate, seconds, waitMs } = SETTINGS.readYourWrites;
+  const ms = (values: number[], p: number) => `${percentile(values, p).toFixed(0)} ms`;
+  console.log(
+    `\nRead-your-writes: POST /orders on an open loop of ${rate}/s for ${seconds} s, each 2xx ` +
+      `followed by GET /orders/:id?minVersion=<version>&waitMs=${waitMs}`,
+  );
+  console.log(
+    `  commands: ${result.scheduled} scheduled, ${result.sent} sent in ` +
+      `${result.sendingSeconds.toFixed(1)} s (${(result.sent / result.sendingSeconds).toFixed(0)}/s, ` +
+      `up to ${result.maxLagMs.toFixed(0)} ms behind schedule), ${result.placed} answered 2xx ` +
+      `within ${result.placingSeconds.toFixed(1)} s of the first ` +
+      `(${(result.placed / result.placingSeconds).toFixed(0)}/s achieved)`,
+  );
+  console.log(
+    `  command latency (send to 2xx): p50 ${ms(result.commandMs, 50)}, p99 ${ms(result.commandMs, 99)}`,
+  );
+  console.log(
+    `  read-your-writes latency (command 2xx to GET 200), ${result.readMs.length} reads: ` +
+      `p50 ${ms(result.readMs, 50)}, p99 ${ms(result.readMs, 99)}, max ${ms(result.readMs, 100)}`,
+  );
+  const failures = [...result.failures].map(([what, count]) => `${what}: ${count}`);
+  console.log(`  failures: ${failures.length === 0 ? 'none' : failures.join(', ')}`);
+}
+
+function printLogs(logs: Logs): void {
+  for (const [name, lines] of Object.entries(logs)) {
+    if (lines.length === 0) continue;
+    console.log(`\n${name} printed ${lines.length} lines (first 20):`);
+    for (const line of lines.slice(0, 20)) console.log(`  ${line}`);
+  }
+}
+
+function formatLoad(result: GetLoadResult): string {
+  return (
+    `${result.requestsPerSecond.toFixed(0).padStart(10)} ` +
+    `${`${result.p50Ms} ms`.padStart(8)} ${`${result.p99Ms} ms`.padStart(8)}`
+  );
+}
