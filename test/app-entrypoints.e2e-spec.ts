@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
 import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { readMigrations, runMigrations } from '../libs/database/src/migrations';
 import {
   createTestDatabase,
   kafkaBrokers,
@@ -23,6 +25,13 @@ describe('app entry points', () => {
   beforeAll(async () => {
     await buildApps();
     database = await createTestDatabase('apps');
+    // The projector reads its schema at boot (provisioning migrates it in the suite).
+    const pool = new Pool({ connectionString: database.url, max: 1 });
+    try {
+      await runMigrations(pool, readMigrations(resolve(__dirname, '../apps/projector/migrations')));
+    } finally {
+      await pool.end();
+    }
   });
 
   afterAll(async () => {

@@ -124,6 +124,8 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     const rows = await projector.waitUntilViewIsFoldOf(produced);
     expect(rows.find((row) => row.order_id === 'gappy')?.applied_events).toBe(3);
 
+    const bad = await projector.admin(instance, 'POST', '/admin/parked/a%00b/retry');
+    expect(bad).toMatchObject({ status: 400, body: { error: 'INVALID_ORDER_ID' } });
     const again = await projector.admin(instance, 'POST', '/admin/parked/gappy/retry');
     expect(again).toMatchObject({ status: 404, body: { error: 'ORDER_NOT_PARKED' } });
   });

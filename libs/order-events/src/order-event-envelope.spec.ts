@@ -39,6 +39,21 @@ describe('order event envelope', () => {
     ['a fractional version', JSON.stringify({ ...envelope, version: 1.5 })],
     ['data that is not an object', JSON.stringify({ ...envelope, data: 'x' })],
     ['no metadata', JSON.stringify({ ...envelope, metadata: undefined })],
+    // PostgreSQL could never store these: they must reach the DLQ, not fail a batch forever.
+    [
+      'a version beyond a PostgreSQL integer',
+      JSON.stringify({ ...envelope, version: 3_000_000_000 }),
+    ],
+    [
+      'a time that rolls over (30 February)',
+      JSON.stringify({ ...envelope, occurredAt: '2024-02-30T00:00:00Z' }),
+    ],
+    ['a time that is not ISO 8601', JSON.stringify({ ...envelope, occurredAt: 'foo 12' })],
+    [
+      'NUL in a string',
+      JSON.stringify({ ...envelope, data: { ...envelope.data, paymentReference: 'a\u0000b' } }),
+    ],
+    ['a lone surrogate', '{"x":"\\ud800",' + JSON.stringify(envelope).slice(1)],
   ])('refuses %s', (_, value) => {
     expect(() => decodeOrderEventEnvelope(value)).toThrow(UndecodableOrderEventError);
   });

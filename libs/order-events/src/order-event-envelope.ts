@@ -55,6 +55,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<OrderEventType>([
   'OrderCancelled',
 ]);
 
+/** Versions are stored as PostgreSQL integers. */
+const MAX_VERSION = 2_147_483_647;
+
 /** A record that is not an order event envelope at all; consumers dead-letter it. */
 export class UndecodableOrderEventError extends Error {
   constructor(problem: string) {
@@ -84,14 +87,17 @@ export function decodeOrderEventEnvelope(value: Buffer | string | null): OrderEv
     requireString(envelope, 'eventId'),
     requireString(envelope, 'type'),
     requireString(envelope, 'orderId'),
-    requireString(envelope, 'occurredAt'),
-    Number.isSafeInteger(envelope.version) && (envelope.version as number) >= 1
+    Number.isSafeInteger(envelope.version) &&
+    (envelope.version as number) >= 1 &&
+    (envelope.version as number) <= MAX_VERSION
       ? undefined
-      : 'version must be a positive integer',
+      : `version must be an integer from 1 to ${MAX_VERSION}`,
+    isIsoTimestamp(envelope.occurredAt) ? undefined : 'occurredAt must be an ISO 8601 UTC time',
     Number.isSafeInteger(envelope.schemaVersion) ? undefined : 'schemaVersion must be an integer',
     isObject(envelope.data) ? undefined : 'data must be an object',
     isObject(envelope.metadata) ? undefined : 'metadata must be an object',
   ].filter((problem): problem is string => problem !== undefined);
+  if (!storableStrings(parsed)) problems.push('a string holds NUL or a lone surrogate');
   if (problems.length > 0) throw new UndecodableOrderEventError(problems.join('; '));
   return parsed as OrderEventEnvelope;
 }
@@ -110,4 +116,27 @@ function requireString(object: Record<string, unknown>, field: string): string |
 
 function isObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `2025-03-01T10:00:00.000Z` and the like: a real instant that PostgreSQL's timestamptz takes. */
+function isIsoTimestamp(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(value)) return false;
+  const time = Date.parse(value);
+  // Date.parse rolls 2024-02-30 over to March: the date part must survive the round trip.
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value.slice(0, 10);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** jsonb refuses NUL and lone surrogates; such an event could never be stored, so it is undecodable. */
+function storableStrings(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(storableStrings);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).every(
+      ([key, item]) => storableStrings(key) && storableStrings(item),
+    );
+  }
+  return true;
 }

@@ -19,7 +19,7 @@ import { AdminTokenGuard } from './admin-token.guard';
 import { ProjectionStatusReader, type ProjectionStatus } from './projection-status';
 
 const PARKED_LIST_LIMIT = 500;
-const MAX_ORDER_ID_LENGTH = 64;
+const MAX_ORDER_ID_LENGTH = 1_000;
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -80,13 +80,15 @@ export class AdminController {
   }
 }
 
+/** Any id the projector could have parked (the envelope allows more than the command-service makes). */
 function checkedOrderId(orderId: string): string {
-  if (orderId.length === 0 || orderId.length > MAX_ORDER_ID_LENGTH) {
-    throw new ApiError(
-      400,
-      'INVALID_ORDER_ID',
-      `An order id has 1 to ${MAX_ORDER_ID_LENGTH} characters`,
-    );
+  if (
+    orderId.length === 0 ||
+    orderId.length > MAX_ORDER_ID_LENGTH ||
+    [...orderId].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) ||
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(orderId)
+  ) {
+    throw new ApiError(400, 'INVALID_ORDER_ID', 'Not an order id');
   }
   return orderId;
 }

@@ -15,6 +15,7 @@ import { ReplayRun } from './replay-run';
 import {
   deleteRetiredGenerations,
   insertReplay,
+  markReplayFailed,
   runningReplay,
   type Replay,
 } from './replays.tables';
@@ -75,6 +76,13 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
       },
     );
     this.run = run;
-    await run.start();
+    try {
+      await run.start();
+    } catch (error) {
+      // Recorded as failed so that the next replay may start, rather than 409 for ever.
+      await run.stop().catch(() => undefined);
+      await markReplayFailed(this.pool, replay, (error as Error).message);
+      throw error;
+    }
   }
 }

@@ -53,6 +53,14 @@ export async function insertReplay(
   }
 }
 
+export async function markReplayFailed(pool: Pool, replay: Replay, error: string): Promise<void> {
+  await pool.query(
+    `UPDATE order_view_replays SET status = 'failed', error = $2, finished_at = now()
+      WHERE replay_id = $1 AND status = 'running'`,
+    [replay.replayId, error.slice(0, 1_000)],
+  );
+}
+
 export async function runningReplay(db: Pool | ClientBase): Promise<Replay | undefined> {
   const { rows } = await db.query<Replay>(
     `SELECT ${REPLAY_COLUMNS} FROM order_view_replays WHERE status = 'running'`,

@@ -76,7 +76,9 @@ export class OrderViewWriter {
         nextOffset: batch.nextOffset,
         lastEventAt: latestOccurredAt(batch.events),
       });
-      if (target === 'current' && outcome.changed.size > 0) await notifyViewChanged(client);
+      // Also for a replay: its generation may have become current meanwhile, and waking the
+      // query-service's waiters for nothing costs one lookup.
+      if (outcome.changed.size > 0) await notifyViewChanged(client);
       return { ...outcome, generation };
     });
   }
