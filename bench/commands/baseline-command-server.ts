@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'pg';
+import { reply, serveUntilSignalled } from '../baseline-server';
 import { withTransaction } from '../../libs/database/src/transaction';
 import { appendPlacedOrders, placedOrder, type PlaceOrderBody } from './placed-orders';
 
@@ -43,20 +44,4 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function reply(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-function shutdown(): void {
-  server.close(() => void pool.end().then(() => process.exit(0)));
-}
-
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
-server.listen(Number(process.env.PORT), '127.0.0.1');
+serveUntilSignalled(server, pool);

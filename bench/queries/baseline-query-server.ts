@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'pg';
+import { reply, serveUntilSignalled } from '../baseline-server';
 
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
@@ -34,20 +35,4 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   }
 }
 
-function reply(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-function shutdown(): void {
-  server.close(() => void pool.end().then(() => process.exit(0)));
-}
-
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
-server.listen(Number(process.env.PORT), '127.0.0.1');
+serveUntilSignalled(server, pool);

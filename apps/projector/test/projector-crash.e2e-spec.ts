@@ -63,19 +63,6 @@ describe('projector killed at random moments (built app, real Kafka and PostgreS
     const rows = await projector.waitUntilViewIsFoldOf(events, 180_000);
     expect(rows).toHaveLength(ORDERS);
     expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
-    const endOffsets = await projector.endOffsets();
-    await waitFor(
-      async () => {
-        const [committed, checkpoints] = [
-          await projector.committedOffsets(),
-          await projector.checkpoints(),
-        ];
-        return [...endOffsets].every(
-          ([partition, end]) =>
-            committed.get(partition) === end && checkpoints.get(partition) === end,
-        );
-      },
-      { timeoutMs: 30_000, description: 'committed offsets and checkpoints at the end offsets' },
-    );
+    await projector.waitUntilCommittedAtEnd();
   }, 600_000);
 });

@@ -40,20 +40,7 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     const rows = await projector.waitUntilViewIsFoldOf(produced);
     // Each event applied once: a double apply would count more events than versions.
     expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
-    const endOffsets = await projector.endOffsets();
-    await waitFor(
-      async () => {
-        const [committed, checkpoints] = [
-          await projector.committedOffsets(),
-          await projector.checkpoints(),
-        ];
-        return [...endOffsets].every(
-          ([partition, end]) =>
-            end === 0 || (committed.get(partition) === end && checkpoints.get(partition) === end),
-        );
-      },
-      { timeoutMs: 30_000, description: 'committed offsets and checkpoints at the end offsets' },
-    );
+    await projector.waitUntilCommittedAtEnd();
   });
 
   it('applies a redelivered stretch of the topic only once', async () => {

@@ -177,6 +177,24 @@ export class ProjectorUnderTest {
     );
   }
 
+  /**
+   * Waits until, on every partition that has records, both the database's checkpoint and the
+   * group's committed offset are the topic's end offset.
+   */
+  async waitUntilCommittedAtEnd(timeoutMs = 30_000): Promise<void> {
+    const endOffsets = await this.endOffsets();
+    await waitFor(
+      async () => {
+        const [committed, checkpoints] = [await this.committedOffsets(), await this.checkpoints()];
+        return [...endOffsets].every(
+          ([partition, end]) =>
+            end === 0 || (committed.get(partition) === end && checkpoints.get(partition) === end),
+        );
+      },
+      { timeoutMs, description: 'committed offsets and checkpoints at the end offsets' },
+    );
+  }
+
   /** The group's offsets as Kafka tools show them (`-1` where nothing is committed). */
   async committedOffsets(): Promise<Map<number, number>> {
     const admin = this.kafka.admin();
