@@ -4,8 +4,9 @@ import { LocalKafkaCluster } from '../../tools/local-infra/kafka-cluster';
 import { LocalPostgres } from '../../tools/local-infra/local-postgres';
 
 export const TEST_DATA_DIR = resolve(__dirname, '../../.local/test-infra');
-export const TEST_KAFKA_PORT_BASE = 19192;
-export const TEST_POSTGRES_PORT = 54321;
+// Overridable so that two checkouts on one machine can run their suites side by side.
+export const TEST_KAFKA_PORT_BASE = Number(process.env.TEST_KAFKA_PORT_BASE ?? 19192);
+export const TEST_POSTGRES_PORT = Number(process.env.TEST_POSTGRES_PORT ?? 54321);
 
 const log = (message: string) => {
   if (process.env.TEST_INFRA_VERBOSE) console.log(`[test-infra] ${message}`);
