@@ -21,7 +21,14 @@ export type {
   OrderPlaced,
   OrderShipped,
 } from './order.events';
-export { ORDER_LIMITS } from './order.limits';
+export {
+  ORDER_ID_PATTERN,
+  ORDER_LIMITS,
+  MAX_ID_LENGTH,
+  PRINTABLE_TEXT,
+  isOrderId,
+  isPrintableText,
+} from './order.limits';
 export {
   evolve,
   foldOrder,

@@ -10,3 +10,24 @@ export const ORDER_LIMITS = Object.freeze({
   minUnitPrice: 0,
   maxUnitPrice: 1_000_000_000,
 });
+
+/** The contract's limit for ids (order, customer, sku, references), in characters. */
+export const MAX_ID_LENGTH = 64;
+
+/** An order id: what the command-service accepts in a path and the query-service looks up. */
+export const ORDER_ID_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_ID_LENGTH}}$`);
+
+/**
+ * Printable text: at least one visible character, no control characters (NUL cannot even be
+ * stored in PostgreSQL text), no unpaired surrogates (not valid Unicode, so not valid UTF-8).
+ */
+export const PRINTABLE_TEXT = /^(?!\s*$)[^\p{Cc}\p{Cs}]+$/u;
+
+export function isOrderId(value: unknown): value is string {
+  return typeof value === 'string' && ORDER_ID_PATTERN.test(value);
+}
+
+/** 1 to `maxLength` printable characters (code points, as class-validator's Length counts them). */
+export function isPrintableText(value: unknown, maxLength = MAX_ID_LENGTH): value is string {
+  return typeof value === 'string' && PRINTABLE_TEXT.test(value) && [...value].length <= maxLength;
+}

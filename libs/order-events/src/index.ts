@@ -3,6 +3,7 @@ export {
   ORDER_EVENT_SCHEMA_VERSION,
   UndecodableOrderEventError,
   decodeOrderEventEnvelope,
+  decodeOrderEventRecord,
   isKnownOrderEventType,
   orderEventHeaders,
   toOrderEventRecord,

@@ -1,5 +1,6 @@
 import {
   decodeOrderEventEnvelope,
+  decodeOrderEventRecord,
   isKnownOrderEventType,
   toOrderEventRecord,
   UndecodableOrderEventError,
@@ -54,8 +55,29 @@ describe('order event envelope', () => {
       JSON.stringify({ ...envelope, data: { ...envelope.data, paymentReference: 'a\u0000b' } }),
     ],
     ['a lone surrogate', '{"x":"\\ud800",' + JSON.stringify(envelope).slice(1)],
+    // Beyond the write side's limits: PostgreSQL refuses the index entry (54000) or the date.
+    ['a 5 KB orderId', JSON.stringify({ ...envelope, orderId: 'o'.repeat(5_000) })],
+    ['an orderId with spaces', JSON.stringify({ ...envelope, orderId: 'order 1' })],
+    ['a 65-character eventId', JSON.stringify({ ...envelope, eventId: 'e'.repeat(65) })],
+    ['year 0000', JSON.stringify({ ...envelope, occurredAt: '0000-01-01T00:00:00Z' })],
   ])('refuses %s', (_, value) => {
     expect(() => decodeOrderEventEnvelope(value)).toThrow(UndecodableOrderEventError);
+  });
+
+  it('accepts the limits themselves: a 64-character orderId and year 0001', () => {
+    const edge = { ...envelope, orderId: 'o'.repeat(64), occurredAt: '0001-01-01T00:00:00Z' };
+    expect(decodeOrderEventEnvelope(JSON.stringify(edge))).toEqual(edge);
+  });
+
+  it("refuses a record whose key is not its envelope's orderId", () => {
+    const { value } = toOrderEventRecord(envelope);
+    expect(decodeOrderEventRecord({ key: 'order-1', value: Buffer.from(value) })).toEqual(envelope);
+    expect(() => decodeOrderEventRecord({ key: 'order-2', value: Buffer.from(value) })).toThrow(
+      /record key "order-2" is not the envelope's orderId order-1/,
+    );
+    expect(() => decodeOrderEventRecord({ key: null, value: Buffer.from(value) })).toThrow(
+      UndecodableOrderEventError,
+    );
   });
 
   it('decodes an unknown event type, which the consumer decides about', () => {

@@ -1,5 +1,11 @@
-import type { OrderEvent, OrderEventType } from '@app/order-domain';
-import type { OutgoingRecord } from '@app/kafka';
+import {
+  MAX_ID_LENGTH,
+  isOrderId,
+  isPrintableText,
+  type OrderEvent,
+  type OrderEventType,
+} from '@app/order-domain';
+import type { ConsumedRecord, OutgoingRecord } from '@app/kafka';
 
 /** Bumped when the envelope or an event's data changes shape incompatibly. */
 export const ORDER_EVENT_SCHEMA_VERSION = 1;
@@ -83,16 +89,24 @@ export function decodeOrderEventEnvelope(value: Buffer | string | null): OrderEv
     throw new UndecodableOrderEventError('the value is not a JSON object');
   }
   const envelope = parsed as Record<string, unknown>;
+  // The write side's limits: anything beyond them was never written by it, and PostgreSQL may
+  // refuse it (an index entry too large), which would otherwise fail the batch on every retry.
   const problems = [
-    requireString(envelope, 'eventId'),
+    isPrintableText(envelope.eventId)
+      ? undefined
+      : `eventId must be 1 to ${MAX_ID_LENGTH} printable characters`,
     requireString(envelope, 'type'),
-    requireString(envelope, 'orderId'),
+    isOrderId(envelope.orderId)
+      ? undefined
+      : `orderId must be 1 to ${MAX_ID_LENGTH} letters, digits or _ . : -`,
     Number.isSafeInteger(envelope.version) &&
     (envelope.version as number) >= 1 &&
     (envelope.version as number) <= MAX_VERSION
       ? undefined
       : `version must be an integer from 1 to ${MAX_VERSION}`,
-    isIsoTimestamp(envelope.occurredAt) ? undefined : 'occurredAt must be an ISO 8601 UTC time',
+    isIsoTimestamp(envelope.occurredAt)
+      ? undefined
+      : 'occurredAt must be an ISO 8601 UTC time from year 0001 to 9999',
     Number.isSafeInteger(envelope.schemaVersion) ? undefined : 'schemaVersion must be an integer',
     isObject(envelope.data) ? undefined : 'data must be an object',
     isObject(envelope.metadata) ? undefined : 'metadata must be an object',
@@ -100,6 +114,23 @@ export function decodeOrderEventEnvelope(value: Buffer | string | null): OrderEv
   if (!storableStrings(parsed)) problems.push('a string holds NUL or a lone surrogate');
   if (problems.length > 0) throw new UndecodableOrderEventError(problems.join('; '));
   return parsed as OrderEventEnvelope;
+}
+
+/**
+ * Decodes a consumed record: its envelope, which must belong to the record's key. A record keyed
+ * by another order was partitioned by that key, so the partition that owns the envelope's order
+ * never sees it: applying it here would race that owner.
+ */
+export function decodeOrderEventRecord(
+  record: Pick<ConsumedRecord, 'key' | 'value'>,
+): OrderEventEnvelope {
+  const envelope = decodeOrderEventEnvelope(record.value);
+  if (record.key !== envelope.orderId) {
+    throw new UndecodableOrderEventError(
+      `the record key ${JSON.stringify(record.key?.slice(0, 80) ?? null)} is not the envelope's orderId ${envelope.orderId}`,
+    );
+  }
+  return envelope;
 }
 
 /** Whether this version of the code knows the envelope's event type. */
@@ -122,6 +153,8 @@ function isObject(value: unknown): boolean {
 function isIsoTimestamp(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(value)) return false;
+  // Date.parse takes year 0000; PostgreSQL has no year 0 (22008).
+  if (value.startsWith('0000')) return false;
   const time = Date.parse(value);
   // Date.parse rolls 2024-02-30 over to March: the date part must survive the round trip.
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value.slice(0, 10);

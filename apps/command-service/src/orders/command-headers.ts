@@ -1,14 +1,13 @@
 import { ApiError } from '@app/http-platform';
-import { MAX_ID_LENGTH } from './order-requests';
+import { MAX_ID_LENGTH, isOrderId } from '@app/order-domain';
 
-const ORDER_ID = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_ID_LENGTH}}$`);
 /** Visible ASCII, as HTTP header values are in practice; 255 is what Stripe and the IETF draft allow. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** `"3"`, also weak `W/"3"` and a bare `3`: some clients strip the quotes. */
 const ENTITY_TAG = /^(?:W\/)?"?([1-9]\d{0,9})"?$/;
 
 export function parseOrderId(id: string): string {
-  if (!ORDER_ID.test(id)) {
+  if (!isOrderId(id)) {
     throw new ApiError(
       400,
       'INVALID_ORDER_ID',

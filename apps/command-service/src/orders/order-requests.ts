@@ -13,17 +13,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ORDER_LIMITS } from '@app/order-domain';
+import { MAX_ID_LENGTH, ORDER_LIMITS, PRINTABLE_TEXT } from '@app/order-domain';
 
-/** The contract's limit for ids (order, customer, sku, references). */
-export const MAX_ID_LENGTH = 64;
 const MAX_REASON_LENGTH = 500;
 
-/**
- * Printable text: at least one visible character, no control characters (NUL cannot even be
- * stored in PostgreSQL text), no unpaired surrogates (not valid Unicode, so not valid UTF-8).
- */
-const PRINTABLE_TEXT = /^(?!\s*$)[^\p{Cc}\p{Cs}]+$/u;
 const printable = { message: '$property must be printable text (no control characters)' };
 
 function Text(maxLength: number, description: string, example: string): PropertyDecorator {

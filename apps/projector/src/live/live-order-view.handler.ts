@@ -7,7 +7,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '@app/kafka';
-import { decodeOrderEventEnvelope, type OrderEventEnvelope } from '@app/order-events';
+import { decodeOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { currentGeneration, readCheckpoints } from '../view/order-view.tables';
 import { OrderViewWriter, type PartitionBatch } from '../view/order-view-writer';
 import { ProjectorMetrics } from '../projector.metrics';
@@ -23,7 +23,7 @@ export class LiveOrderViewHandler implements BatchHandler<OrderEventEnvelope> {
 
   /** Throws for a record that is not an envelope: the consumer moves it to the DLQ. */
   decode(record: ConsumedRecord): OrderEventEnvelope {
-    return decodeOrderEventEnvelope(record.value);
+    return decodeOrderEventRecord(record);
   }
 
   async handleBatch(batch: ConsumedBatch<OrderEventEnvelope>): Promise<void> {

@@ -12,7 +12,7 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from '@app/kafka';
-import { decodeOrderEventEnvelope, type OrderEventEnvelope } from '@app/order-events';
+import { decodeOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { storedOffsetsOf, toPartitionBatch } from '../live/live-order-view.handler';
 import type { ProjectorMetrics } from '../projector.metrics';
 import type { ProjectorOptions } from '../projector.options';
@@ -97,7 +97,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   /** Undecodable records were dead-lettered by the live consumer already: skipped, not sent again. */
   decode(record: ConsumedRecord): OrderEventEnvelope | undefined {
     try {
-      return decodeOrderEventEnvelope(record.value);
+      return decodeOrderEventRecord(record);
     } catch {
       return undefined;
     }

@@ -1,5 +1,5 @@
 import { ApiError } from '@app/http-platform';
-import { isOrderId } from './order-id';
+import { isOrderId } from '@app/order-domain';
 
 /**
  * Where a page of GET /orders ended: the last row's sort key. placed_at is kept to the

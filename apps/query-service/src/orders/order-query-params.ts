@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { ApiError } from '@app/http-platform';
-import { MAX_ID_LENGTH } from './order-id';
+import { MAX_ID_LENGTH, PRINTABLE_TEXT } from '@app/order-domain';
 
 export const ORDER_STATUSES = ['PLACED', 'PAID', 'SHIPPED', 'CANCELLED'] as const;
 export type OrderViewStatus = (typeof ORDER_STATUSES)[number];
@@ -22,9 +22,6 @@ const IntegerParam = () =>
   Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : value,
   );
-
-/** Same rule as the command-service applies to a customerId when an order is placed. */
-const PRINTABLE_TEXT = /^(?!\s*$)[^\p{Cc}\p{Cs}]+$/u;
 
 /**
  * Refuses parameters the endpoint does not know, named as the raw URL has them. The validation
