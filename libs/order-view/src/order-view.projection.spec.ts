@@ -175,6 +175,13 @@ describe('projectOrderEvent', () => {
         'OrderPlaced data has a missing or malformed customerId, total',
       ],
       [
+        // A customer_id index entry of a few KB is refused by PostgreSQL: parked, never stored.
+        'OrderPlaced with a 3 KB customer id',
+        undefined,
+        malformed(placed, { data: { ...placed.data, customerId: 'c'.repeat(3_000) } }),
+        'OrderPlaced data has a missing or malformed customerId',
+      ],
+      [
         'OrderPlaced with no orderId',
         undefined,
         malformed(placed, { orderId: '' }),
