@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { saveCheckpoint, saveOrders } from '../../apps/projector/src/view/order-view.tables';
-import type { StoredOrder } from '../../apps/projector/src/view/project-batch';
+import { storedAfter, type StoredOrder } from '../../apps/projector/src/view/project-batch';
 import { withTransaction } from '../../libs/database/src/transaction';
 import type { OrderEventEnvelope } from '../../libs/order-events/src';
 import { projectOrderEvent } from '../../libs/order-view/src';
@@ -71,7 +71,7 @@ async function upsertPartition(
       if (outcome.kind !== 'applied') {
         throw new Error(`event ${event.eventId} did not apply (${outcome.kind}): a bench bug`);
       }
-      const next = { view: outcome.view, appliedEvents: (stored?.appliedEvents ?? 0) + 1 };
+      const next = storedAfter(stored, event, outcome.view, { applied: true });
       rows.set(event.orderId, next);
       changed.set(event.orderId, next);
     }

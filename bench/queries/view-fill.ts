@@ -25,7 +25,7 @@ export async function fillView(
       const orders = Array.from({ length: Math.min(CHUNK, count - start) }, () => {
         const events = orderHistory(randomUUID(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]);
         const view = foldOrderView(events)!;
-        return { view, appliedEvents: view.version };
+        return { view, appliedEvents: view.version, eventIds: events.map((e) => e.eventId) };
       });
       const client = await pool.connect();
       try {

@@ -4,6 +4,7 @@ import { withTransaction } from '@app/database';
 import { projectOrderEvent, skipOrderEvent } from '@app/order-view';
 import {
   projectBatch,
+  storedAfter,
   type BatchOutcome,
   type PositionedEvent,
   type StoredOrder,
@@ -105,7 +106,8 @@ export class OrderViewWriter {
       if (action === 'skip') {
         const [first, ...rest] = parked;
         if (stored && first.version > stored.view.version) {
-          stored = { ...stored, view: skipOrderEvent(stored.view, first.envelope) };
+          const view = skipOrderEvent(stored.view, first.envelope);
+          stored = storedAfter(stored, first.envelope, view, { applied: false });
         }
         resolved.push({ event: first, resolution: 'skipped' });
         remaining = rest;
@@ -119,7 +121,7 @@ export class OrderViewWriter {
           break;
         }
         if (outcome.kind === 'applied') {
-          stored = { view: outcome.view, appliedEvents: (stored?.appliedEvents ?? 0) + 1 };
+          stored = storedAfter(stored, event.envelope, outcome.view, { applied: true });
         }
         resolved.push({ event, resolution: outcome.kind });
       }

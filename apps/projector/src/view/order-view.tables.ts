@@ -51,10 +51,11 @@ export async function loadOrders(
   const { rows } = await client.query<{
     order_id: string;
     applied_events: number | null;
+    event_ids: (string | null)[] | null;
     document: OrderView | null;
     parked: boolean;
   }>(
-    `SELECT id AS order_id, v.applied_events, v.document,
+    `SELECT id AS order_id, v.applied_events, v.event_ids, v.document,
             EXISTS (SELECT 1 FROM parked_events p
                      WHERE p.generation = $1 AND p.order_id = id AND p.resolution IS NULL) AS parked
        FROM unnest($2::text[]) AS id
@@ -65,7 +66,11 @@ export async function loadOrders(
   const parkedOrders = new Set<string>();
   for (const row of rows) {
     if (row.document) {
-      orders.set(row.order_id, { view: row.document, appliedEvents: row.applied_events ?? 0 });
+      orders.set(row.order_id, {
+        view: row.document,
+        appliedEvents: row.applied_events ?? 0,
+        eventIds: row.event_ids ?? [],
+      });
     }
     if (row.parked) parkedOrders.add(row.order_id);
   }
@@ -77,27 +82,31 @@ export async function saveOrders(
   generation: number,
   orders: Iterable<StoredOrder>,
 ): Promise<void> {
-  const rows = [...orders].map(({ view, appliedEvents }) => ({
+  const rows = [...orders].map(({ view, appliedEvents, eventIds }) => ({
     order_id: view.orderId,
     customer_id: view.customerId,
     status: view.status,
     placed_at: view.placedAt,
     version: view.version,
     applied_events: appliedEvents,
+    event_ids: eventIds,
     document: view,
   }));
   if (rows.length === 0) return;
   // One statement for the whole batch; the rows travel as one JSON parameter.
   await client.query(
     `INSERT INTO order_view
-       (generation, order_id, customer_id, status, placed_at, version, applied_events, document)
+       (generation, order_id, customer_id, status, placed_at, version, applied_events, event_ids,
+        document)
      SELECT $1, r.order_id, r.customer_id, r.status, r.placed_at, r.version, r.applied_events,
-            r.document
+            r.event_ids, r.document
        FROM jsonb_to_recordset($2::jsonb) AS r(order_id text, customer_id text, status text,
-            placed_at timestamptz, version integer, applied_events integer, document jsonb)
+            placed_at timestamptz, version integer, applied_events integer, event_ids text[],
+            document jsonb)
      ON CONFLICT (generation, order_id) DO UPDATE
         SET status = EXCLUDED.status, version = EXCLUDED.version,
-            applied_events = EXCLUDED.applied_events, document = EXCLUDED.document`,
+            applied_events = EXCLUDED.applied_events, event_ids = EXCLUDED.event_ids,
+            document = EXCLUDED.document`,
     [generation, JSON.stringify(rows)],
   );
 }

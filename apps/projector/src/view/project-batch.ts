@@ -14,6 +14,38 @@ export interface StoredOrder {
   view: OrderView;
   /** Events applied to the row so far; a double apply would make it exceed the version. */
   appliedEvents: number;
+  /**
+   * The id of the event behind each version (index version - 1), applied or skipped; null where
+   * unknown (rows written before ids were kept). A redelivery has the same id; another event
+   * claiming a version already taken is a conflict, not a duplicate.
+   */
+  eventIds: (string | null)[];
+}
+
+/** The row after `envelope` was applied (or skipped) and produced `view`. */
+export function storedAfter(
+  stored: StoredOrder | undefined,
+  envelope: OrderEventEnvelope,
+  view: OrderView,
+  { applied }: { applied: boolean },
+): StoredOrder {
+  const eventIds = [...(stored?.eventIds ?? [])];
+  eventIds[envelope.version - 1] = envelope.eventId;
+  return {
+    view,
+    appliedEvents: (stored?.appliedEvents ?? 0) + (applied ? 1 : 0),
+    eventIds: Array.from(eventIds, (id) => id ?? null),
+  };
+}
+
+/** Why `envelope` conflicts with the row's history, if it claims a version another event has. */
+export function conflictWith(
+  stored: StoredOrder,
+  envelope: OrderEventEnvelope,
+): string | undefined {
+  const seen = stored.eventIds[envelope.version - 1];
+  if (seen === undefined || seen === null || seen === envelope.eventId) return undefined;
+  return `conflicting event: version ${envelope.version} of this order is event ${seen}, not ${envelope.eventId}`;
 }
 
 export interface ParkedEvent extends Omit<PositionedEvent, 'envelope'> {
@@ -51,7 +83,13 @@ export function projectBatch(start: BatchStart, events: readonly PositionedEvent
     const { orderId } = event.envelope;
     const stored = changed.get(orderId) ?? start.orders.get(orderId);
     if (stored && event.envelope.version <= stored.view.version) {
-      outcome.duplicates += 1;
+      const conflict = conflictWith(stored, event.envelope);
+      if (conflict === undefined) {
+        outcome.duplicates += 1;
+        continue;
+      }
+      parkedOrders.add(orderId);
+      outcome.parked.push({ ...event, reason: conflict });
       continue;
     }
     if (parkedOrders.has(orderId)) {
@@ -61,10 +99,10 @@ export function projectBatch(start: BatchStart, events: readonly PositionedEvent
     const projected = projectOrderEvent(stored?.view, event.envelope);
     switch (projected.kind) {
       case 'applied':
-        changed.set(orderId, {
-          view: projected.view,
-          appliedEvents: (stored?.appliedEvents ?? 0) + 1,
-        });
+        changed.set(
+          orderId,
+          storedAfter(stored, event.envelope, projected.view, { applied: true }),
+        );
         outcome.applied += 1;
         break;
       case 'duplicate':

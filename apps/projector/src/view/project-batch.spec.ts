@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { OrderEventEnvelope } from '@app/order-events';
+import { orderHistory } from '../../../../libs/order-view/src/testing';
+import { projectBatch, type BatchStart, type PositionedEvent } from './project-batch';
+
+const positioned = (envelopes: OrderEventEnvelope[]): PositionedEvent[] =>
+  envelopes.map((envelope, index) => ({
+    topic: 'order-events',
+    partition: 0,
+    offset: String(index),
+    envelope,
+  }));
+
+const empty: BatchStart = { orders: new Map(), parkedOrders: new Set() };
+
+describe('projectBatch: duplicates are recognised by event id, not by version alone', () => {
+  const [placed, paid, shipped] = orderHistory('order-1', 'shipped');
+
+  it('given an applied event, when it is delivered again, then it is a duplicate', () => {
+    const outcome = projectBatch(empty, positioned([placed, paid, paid, placed]));
+    expect(outcome).toMatchObject({ applied: 2, duplicates: 2, parked: [] });
+    expect(outcome.changed.get('order-1')?.eventIds).toEqual([placed.eventId, paid.eventId]);
+  });
+
+  it('given a forged event took version 2, when the real version 2 arrives, then the order parks with the reason', () => {
+    const forged: OrderEventEnvelope = {
+      ...paid,
+      eventId: randomUUID(),
+      type: 'OrderCancelled',
+      data: { reason: 'forged' },
+    };
+    const outcome = projectBatch(empty, positioned([placed, forged, paid, shipped]));
+    expect(outcome.applied).toBe(2);
+    expect(outcome.parked.map((event) => [event.envelope.eventId, event.reason])).toEqual([
+      [
+        paid.eventId,
+        `conflicting event: version 2 of this order is event ${forged.eventId}, not ${paid.eventId}`,
+      ],
+      [shipped.eventId, 'an earlier event of this order is parked'],
+    ]);
+  });
+
+  it('given a row stored without event ids, then an old version is a duplicate as before', () => {
+    const outcome = projectBatch(empty, positioned([placed, paid]));
+    const stored = { ...outcome.changed.get('order-1')!, eventIds: [] };
+    const again = projectBatch(
+      { orders: new Map([['order-1', stored]]), parkedOrders: new Set() },
+      positioned([{ ...paid, eventId: randomUUID() }]),
+    );
+    expect(again).toMatchObject({ applied: 0, duplicates: 1, parked: [] });
+  });
+});
