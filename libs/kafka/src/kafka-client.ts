@@ -1,14 +1,25 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { KafkaModuleOptions } from './kafka.config';
+import { KafkaDurabilityError, KafkaUnavailableError } from './kafka.errors';
 import type { TopicPartitionOffset } from './kafka.types';
-import type { KafkaLogger } from './reliable-consumer';
+import type { ConsumerHealth, KafkaLogger, ReliableConsumerOptions } from './reliable-consumer';
 import { guardTopics, type GuardReport } from './topic-guard';
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+const CONNECT_BACKOFF_MAX_MS = 5_000;
+
+/** A consumer whose health readiness reports. */
+export interface WatchedConsumer {
+  readonly groupId: string;
+  health(): ConsumerHealth;
+}
 
 /** The app's one kafkajs instance and admin client; kafkajs stays behind this module. */
 export class KafkaClient {
   readonly kafka: Kafka;
   private admin?: Promise<Admin>;
   private guardReport: GuardReport = { created: [], warnings: [] };
+  private readonly watched = new Set<WatchedConsumer>();
 
   constructor(
     readonly options: KafkaModuleOptions,
@@ -29,13 +40,69 @@ export class KafkaClient {
         'KAFKA_DURABILITY=relaxed: topic durability is not enforced. Never use this outside a single-broker laptop.',
       );
     }
-    this.guardReport = await guardTopics(
-      await this.connectedAdmin(),
-      this.options.topics,
-      this.options.durability,
+    this.guardReport = await this.untilReachable(async () =>
+      guardTopics(await this.connectedAdmin(), this.options.topics, this.options.durability),
     );
     for (const topic of this.guardReport.created) this.logger.log(`created topic ${topic}`);
     for (const warning of this.guardReport.warnings) this.logger.warn(warning);
+  }
+
+  /**
+   * Retries `work` while the cluster cannot be reached (kafkajs tries each listed broker in
+   * turn), with backoff, up to the connect timeout; then one clear line. A durability refusal
+   * is an answer, not an outage: it is thrown at once.
+   */
+  async untilReachable<T>(work: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    for (let backoff = 250; ; backoff = Math.min(backoff * 2, CONNECT_BACKOFF_MAX_MS)) {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof KafkaDurabilityError) throw error;
+        if (Date.now() + backoff >= deadline) {
+          throw new KafkaUnavailableError(this.options.brokers, timeoutMs, error);
+        }
+        this.logger.warn(
+          `Kafka not reachable yet (${(error as Error).message}); retrying in ${backoff} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
+  }
+
+  /** Settings every consumer of this app shares: timeouts, and the partition counts to expect. */
+  get consumerSettings(): Pick<
+    ReliableConsumerOptions,
+    'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'expectedPartitions'
+  > {
+    const sessionTimeoutMs = this.options.consumer?.sessionTimeoutMs;
+    return {
+      sessionTimeoutMs,
+      heartbeatIntervalMs:
+        sessionTimeoutMs === undefined
+          ? undefined
+          : Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+      expectedPartitions: this.expectedPartitions,
+    };
+  }
+
+  /** The partition count each topic of the app is created with (and must keep). */
+  get expectedPartitions(): Record<string, number> {
+    return Object.fromEntries(this.options.topics.map((topic) => [topic.name, topic.partitions]));
+  }
+
+  /** Readiness reports `consumer` from now on (the app's long-lived consumers, not replays). */
+  watch(consumer: WatchedConsumer): void {
+    this.watched.add(consumer);
+  }
+
+  /** The watched consumers that are not consuming, one line each. */
+  get consumerProblems(): string[] {
+    return [...this.watched].flatMap((consumer) => {
+      const { consuming, reason } = consumer.health();
+      return consuming ? [] : [`consumer group ${consumer.groupId}: ${reason}`];
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -24,6 +24,21 @@ export class KafkaEnv {
   @Min(1_000)
   @Max(300_000)
   KAFKA_SEND_TIMEOUT_MS: number = 30_000;
+
+  /** How long boot keeps trying to reach the cluster (any listed broker) before giving up. */
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  KAFKA_CONNECT_TIMEOUT_MS: number = 60_000;
+
+  /**
+   * A consumer silent this long is evicted and its partitions move on: how long a crashed
+   * instance's partitions wait. Within the brokers' group.min/max.session.timeout.ms.
+   */
+  @IsInt()
+  @Min(6_000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS: number = 10_000;
 }
 
 export interface KafkaModuleOptions {
@@ -33,6 +48,9 @@ export interface KafkaModuleOptions {
   /** Every topic the app produces to or consumes from; checked (and created) at boot. */
   topics: TopicSpec[];
   producer?: Partial<ProducerSettings>;
+  /** How long boot retries an unreachable cluster; 60 s by default. */
+  connectTimeoutMs?: number;
+  consumer?: { sessionTimeoutMs?: number };
 }
 
 export function kafkaOptionsFromEnv(
@@ -46,5 +64,7 @@ export function kafkaOptionsFromEnv(
     durability: env.KAFKA_DURABILITY,
     topics,
     producer: { sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS },
+    connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
+    consumer: { sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS },
   };
 }

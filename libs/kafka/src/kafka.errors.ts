@@ -49,3 +49,16 @@ export class KafkaDurabilityError extends KafkaModuleError {
     this.name = 'KafkaDurabilityError';
   }
 }
+
+/** The cluster could not be reached at boot within the connect timeout. */
+export class KafkaUnavailableError extends KafkaModuleError {
+  readonly retriable = true;
+  /** One line, printed at boot without a stack. */
+  readonly problems: string[];
+  constructor(brokers: string[], timeoutMs: number, cause: unknown) {
+    const line = `Kafka unreachable: no broker of ${brokers.join(',')} answered within ${timeoutMs} ms (last error: ${String((cause as Error)?.message ?? cause)})`;
+    super(line, { cause });
+    this.problems = [line];
+    this.name = 'KafkaUnavailableError';
+  }
+}

@@ -7,6 +7,7 @@ export class KafkaMetrics {
   readonly recordsRetried: Counter<'topic'>;
   readonly recordsProcessed: Counter<'group' | 'topic'>;
   readonly recordsDeadLettered: Counter<'group' | 'topic'>;
+  readonly consumerRestarts: Counter<'group'>;
   /** End offset (high watermark) minus the group's committed offset, per partition. */
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
 
@@ -38,8 +39,14 @@ export class KafkaMetrics {
     });
     this.recordsDeadLettered = new Counter({
       name: 'kafka_consumer_records_dead_lettered_total',
-      help: 'Undecodable records moved to the dead-letter topic',
+      help: 'Records moved to the dead-letter topic: undecodable, or refused by the handler on their own',
       labelNames: ['group', 'topic'],
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: 'kafka_consumer_restarts_total',
+      help: 'Consumers started anew after kafkajs stopped on an error (an eviction, a crash)',
+      labelNames: ['group'],
       registers,
     });
     this.consumerLag = new Gauge({

@@ -75,7 +75,15 @@ export class KafkaModule {
           provide: ReliableProducer,
           inject: [KafkaClient, KAFKA_MODULE_OPTIONS, KafkaMetrics],
           useFactory: (client: KafkaClient, resolved: KafkaModuleOptions, metrics: KafkaMetrics) =>
-            new ReliableProducer(client.kafka, durableProducerSettings(resolved.producer), metrics),
+            new ReliableProducer(
+              client.kafka,
+              durableProducerSettings(resolved.producer),
+              metrics,
+              {
+                expectedPartitions: client.expectedPartitions,
+                untilReachable: (work) => client.untilReachable(work),
+              },
+            ),
         },
         KafkaReadinessCheck,
       ],
@@ -99,14 +107,21 @@ export class KafkaModule {
             batchHandler: BatchHandler<T>,
             deadLetters: ReliableProducer,
             metrics: KafkaMetrics,
-          ) =>
-            new ReliableConsumer(
+          ) => {
+            const consumer = new ReliableConsumer(
               client.kafka,
-              { ...consumerOptions, logger: new Logger(`Consumer ${registration.groupId}`) },
+              {
+                ...client.consumerSettings,
+                ...consumerOptions,
+                logger: new Logger(`Consumer ${registration.groupId}`),
+              },
               batchHandler,
               deadLetters,
               metrics,
-            ),
+            );
+            client.watch(consumer);
+            return consumer;
+          },
         },
       ],
       exports: [ReliableConsumer, handler],

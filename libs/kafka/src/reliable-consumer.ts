@@ -16,7 +16,10 @@ export interface ConsumedBatch<T> {
 export interface BatchHandler<T> {
   /** Throws for a record that can never be processed: it goes to the DLQ, the partition moves on. */
   decode(record: ConsumedRecord): T;
-  /** Must be idempotent: after a crash or rebalance, a batch not yet committed comes again. */
+  /**
+   * Must be idempotent: after a crash or rebalance, a batch not yet committed comes again. May be
+   * called with no items, to store `nextOffset` past records that went to the DLQ.
+   */
   handleBatch(batch: ConsumedBatch<T>): Promise<void>;
   /** Offsets stored outside Kafka (for example with the results), to resume from on assignment. */
   storedOffsets?(assigned: TopicPartition[]): Promise<TopicPartitionOffset[]>;
@@ -34,49 +37,108 @@ export interface ReliableConsumerOptions {
   /** Where undecodable records of `topic` go; `<topic>.dlq` by default. */
   deadLetterTopic?: (topic: string) => string;
   partitionsConsumedConcurrently?: number;
-  /** Which handler errors to retry in place with backoff; the rest restart the consumer. */
+  /**
+   * Transient errors (the database unreachable, a lock timeout): retried in place with backoff
+   * for as long as they last. Any other error is retried `attemptsBeforeIsolating` times, then
+   * the batch is split to find the records that fail, which go to the DLQ.
+   */
   isRetriable?: (error: unknown) => boolean;
+  attemptsBeforeIsolating?: number;
+  /** A member that sends no heartbeat for this long is evicted from the group. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** A batch failing or in progress this long, or no fetch for this long, is a stall. */
+  stallAfterMs?: number;
+  /** The partition count each topic was created with: a larger assignment stops consumption. */
+  expectedPartitions?: Record<string, number>;
   logger?: KafkaLogger;
 }
 
+export interface ConsumerHealth {
+  consuming: boolean;
+  /** Why it is not consuming, when it is not. */
+  reason?: string;
+}
+
+export const CONSUMER_DEFAULTS = Object.freeze({
+  attemptsBeforeIsolating: 3,
+  // Short enough that a dead member's partitions move on within seconds, above the broker's
+  // group.min.session.timeout.ms (6 s).
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  stallAfterMs: 15_000,
+});
+
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 10_000;
+
+type Outcome = 'done' | 'abandoned';
+
+interface BatchContext {
+  topic: string;
+  partition: number;
+  partitionKey: string;
+  /** False (or throws) once the batch is no longer this member's to finish. */
+  proceed: () => boolean;
+  highWatermark: string;
+}
 
 /**
  * Consumes with auto-commit off: each partition batch is handled, then its offset + 1 is
  * committed, so a committed offset never passes an unhandled record. After a rebalance nothing
- * is committed for a partition no longer owned. Undecodable records go to a dead-letter topic
- * with their origin in headers.
+ * is committed for a partition no longer owned. Undecodable records, and records the handler
+ * keeps refusing on their own, go to a dead-letter topic with their origin in headers.
+ *
+ * Consumption never ends while the process lives: kafkajs stops for good on an error it deems
+ * non-retriable (an eviction seen at commit time, for example), so this class starts a fresh
+ * kafkajs consumer after every such crash, resuming from the stored offsets.
  */
 export class ReliableConsumer<T> {
-  private readonly consumer: Consumer;
+  readonly groupId: string;
+  private consumer?: Consumer;
+  /** Counts kafkajs consumers started; events of an older one are ignored. */
+  private incarnation = 0;
   private readonly logger: KafkaLogger;
-  /** Per partition, offsets below this were already processed according to storedOffsets(). */
-  private floors = new Map<string, bigint>();
+  private readonly settings: Record<keyof typeof CONSUMER_DEFAULTS, number>;
+  private stopping = true;
+  private restartTimer?: NodeJS.Timeout;
+  private restarts = 0;
+  private assignment: TopicPartition[] = [];
+  /** Per partition, offsets below this were processed already according to storedOffsets(). */
+  private floors?: Promise<Map<string, bigint>>;
+
+  // What readiness reports.
+  private member = false;
+  private fatal?: string;
+  private crashReason?: string;
+  private lastFetchAt = 0;
+  private readonly inProgressSince = new Map<string, number>();
+  private readonly failing = new Map<string, { since: number; message: string }>();
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ReliableConsumerOptions,
     private readonly handler: BatchHandler<T>,
     private readonly deadLetters: ReliableProducer,
     private readonly metrics: KafkaMetrics = new KafkaMetrics(),
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId });
     this.logger = options.logger ?? console;
+    this.groupId = options.groupId;
+    this.settings = {
+      attemptsBeforeIsolating:
+        options.attemptsBeforeIsolating ?? CONSUMER_DEFAULTS.attemptsBeforeIsolating,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
+      stallAfterMs: options.stallAfterMs ?? CONSUMER_DEFAULTS.stallAfterMs,
+    };
   }
 
+  /** Starts consuming; a failure to reach Kafka is retried in the background, never thrown. */
   async start(): Promise<void> {
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      void this.seekToStoredOffsets(payload.memberAssignment);
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+    this.stopping = false;
+    await this.startConsumer();
   }
 
   /** Nest lifecycle: consumption starts once the whole app is up, and stops before the rest. */
@@ -89,87 +151,321 @@ export class ReliableConsumer<T> {
   }
 
   pause(topics: TopicPartition[] | string[]): void {
-    this.consumer.pause(toTopicPartitions(topics));
+    this.consumer?.pause(toTopicPartitions(topics));
   }
 
   resume(topics: TopicPartition[] | string[]): void {
-    this.consumer.resume(toTopicPartitions(topics));
+    this.consumer?.resume(toTopicPartitions(topics));
   }
 
   /** Lets the batch in progress finish and commit, then leaves the group. */
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.member = false;
+    await this.consumer?.disconnect();
   }
 
-  private async seekToStoredOffsets(assignment: Record<string, number[]>): Promise<void> {
-    if (!this.handler.storedOffsets) return;
-    const assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
+  /** Whether it consumes as it should: a member of its group, fetching, no batch stuck. */
+  health(now = Date.now()): ConsumerHealth {
+    const stall = this.settings.stallAfterMs;
+    const seconds = (since: number) => `${Math.round((now - since) / 1000)} s`;
+    if (this.fatal) return { consuming: false, reason: this.fatal };
+    if (this.stopping) return { consuming: false, reason: 'stopped' };
+    if (!this.member) {
+      return {
+        consuming: false,
+        reason: this.crashReason
+          ? `restarting after: ${this.crashReason}`
+          : `not (yet) a member of group ${this.options.groupId}`,
+      };
+    }
+    for (const [partition, { since, message }] of this.failing) {
+      if (now - since >= stall) {
+        return {
+          consuming: false,
+          reason: `${partition} has been failing for ${seconds(since)}: ${message}`,
+        };
+      }
+    }
+    for (const [partition, since] of this.inProgressSince) {
+      if (now - since >= stall) {
+        return {
+          consuming: false,
+          reason: `a batch of ${partition} has been in progress for ${seconds(since)}`,
+        };
+      }
+    }
+    if (this.inProgressSince.size === 0 && now - this.lastFetchAt >= stall) {
+      return { consuming: false, reason: `no fetch for ${seconds(this.lastFetchAt)}` };
+    }
+    return { consuming: true };
+  }
+
+  private async startConsumer(): Promise<void> {
+    const incarnation = ++this.incarnation;
+    const current = () => incarnation === this.incarnation && !this.stopping;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      heartbeatInterval: this.settings.heartbeatIntervalMs,
+    });
+    this.consumer = consumer;
+    this.member = false;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
+      this.onAssignment(payload.memberAssignment);
+    });
+    consumer.on(consumer.events.FETCH_START, () => {
+      if (current()) this.lastFetchAt = Date.now();
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (current()) this.member = false;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!current()) return;
+      this.member = false;
+      this.crashReason = payload.error.message;
+      // kafkajs restarts by itself after a retriable error; after any other it stays down.
+      if (!payload.restart) this.scheduleRestart(consumer, payload.error);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => this.processBatch(payload),
+      });
+    } catch (error) {
+      if (current()) this.scheduleRestart(consumer, error as Error);
+    }
+  }
+
+  private scheduleRestart(consumer: Consumer, error: Error): void {
+    if (this.stopping || this.fatal) return;
+    const delay = Math.min(RESTART_MIN_MS * 2 ** this.restarts, RESTART_MAX_MS);
+    this.restarts += 1;
+    this.crashReason = error.message;
+    this.metrics.consumerRestarts.inc({ group: this.options.groupId });
+    this.logger.error(
+      `consumer of group ${this.options.groupId} stopped (${error.name}: ${error.message}); starting a new one in ${delay} ms from the stored offsets`,
+    );
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void (async () => {
+        await consumer.disconnect().catch(() => undefined);
+        if (!this.stopping) await this.startConsumer();
+      })();
+    }, delay);
+  }
+
+  private onAssignment(assignment: Record<string, number[]>): void {
+    this.assignment = Object.entries(assignment).flatMap(([topic, partitions]) =>
       partitions.map((partition) => ({ topic, partition })),
     );
-    try {
-      const stored = await this.handler.storedOffsets(assigned);
-      this.floors = new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)]));
-      for (const { topic, partition, offset } of stored)
-        this.consumer.seek({ topic, partition, offset });
-    } catch (error) {
-      // Without the stored offsets the committed ones are used; the handler is idempotent.
-      this.logger.error(`reading stored offsets failed: ${(error as Error).message}`);
+    for (const { topic, partition } of this.assignment) {
+      const expected = this.options.expectedPartitions?.[topic];
+      if (expected !== undefined && partition >= expected) {
+        this.stopForGood(
+          `topic ${topic} has more partitions than the ${expected} it was created with (partition ${partition} assigned): keys would move to other partitions, so consumption stopped`,
+        );
+        return;
+      }
     }
+    this.member = true;
+    this.crashReason = undefined;
+    this.restarts = 0;
+    this.lastFetchAt = Date.now();
+    this.failing.clear();
+    // Loaded (and awaited) by the first batch of the new assignment.
+    this.floors = undefined;
+  }
+
+  private stopForGood(reason: string): void {
+    this.fatal = reason;
+    this.logger.error(reason);
+    void this.consumer?.disconnect().catch(() => undefined);
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const floor = this.floors.get(key(topic, partition)) ?? -1n;
-    const messages = batch.messages.filter((message) => BigInt(message.offset) >= floor);
-    if (messages.length === 0) return;
-    const lastOffset = messages[messages.length - 1].offset;
-    const nextOffset = (BigInt(lastOffset) + 1n).toString();
-
-    const items: ConsumedBatch<T>['items'] = [];
-    for (const message of messages) {
-      const record = toRecord(topic, partition, message);
-      try {
-        items.push({ record, value: this.handler.decode(record) });
-      } catch (error) {
-        await this.deadLetter(record, error);
+    const partitionKey = key(topic, partition);
+    this.inProgressSince.set(partitionKey, Date.now());
+    // kafkajs heartbeats only between batches or when asked: a long batch (a lock wait, retries
+    // of a database outage) must not get the member evicted.
+    let lostMembership: Error | undefined;
+    const pump = setInterval(() => {
+      payload.heartbeat().catch((error: unknown) => {
+        if (isMembershipLost(error)) lostMembership ??= error as Error;
+      });
+    }, this.settings.heartbeatIntervalMs);
+    const proceed = () => {
+      if (lostMembership) throw lostMembership;
+      return payload.isRunning() && !payload.isStale() && !this.stopping;
+    };
+    try {
+      const floor = await this.retrying(proceed, partitionKey, () => this.floorOf(partitionKey));
+      if (floor === undefined) return;
+      const messages = batch.messages.filter((message) => BigInt(message.offset) >= floor);
+      if (messages.length === 0) {
+        // Wholly below the stored offset: fetch from there rather than this batch again.
+        this.consumer?.seek({ topic, partition, offset: floor.toString() });
+        return;
       }
-    }
+      const lastOffset = messages[messages.length - 1].offset;
+      const nextOffset = (BigInt(lastOffset) + 1n).toString();
 
-    for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      try {
-        if (items.length > 0) {
-          await this.handler.handleBatch({
-            topic,
-            partition,
-            items,
-            nextOffset,
-            highWatermark: batch.highWatermark,
-          });
+      const items: ConsumedBatch<T>['items'] = [];
+      for (const message of messages) {
+        const record = toRecord(topic, partition, message);
+        try {
+          items.push({ record, value: this.handler.decode(record) });
+        } catch (error) {
+          const sent = await this.retrying(proceed, partitionKey, () =>
+            this.deadLetter(record, error),
+          );
+          if (sent === undefined) return;
         }
-        break;
+      }
+
+      const context = {
+        topic,
+        partition,
+        partitionKey,
+        proceed,
+        highWatermark: batch.highWatermark,
+      };
+      const outcome = await this.handle(context, items, nextOffset, {
+        attempts: this.settings.attemptsBeforeIsolating,
+      });
+      if (outcome === 'abandoned' || !proceed()) return;
+
+      // A partition revoked while we worked belongs to another member now: its commit is
+      // theirs. A commit refused because this member was evicted meanwhile throws, and the
+      // consumer rejoins (kafkajs itself, or a fresh consumer after its crash).
+      await this.consumer?.commitOffsets([{ topic, partition, offset: nextOffset }]);
+      payload.resolveOffset(lastOffset);
+      this.metrics.recordsProcessed.inc({ group: this.options.groupId, topic }, messages.length);
+      this.metrics.consumerLag.set(
+        { group: this.options.groupId, topic, partition: String(partition) },
+        Number(BigInt(batch.highWatermark) - BigInt(nextOffset)),
+      );
+    } finally {
+      clearInterval(pump);
+      this.inProgressSince.delete(partitionKey);
+    }
+  }
+
+  /**
+   * Hands `items` to the handler until it succeeds. Transient errors are retried in place for
+   * as long as they last. Other errors are retried `attempts` times; then the batch is split in
+   * two, each half tried once, down to the single record that fails, which goes to the DLQ.
+   */
+  private async handle(
+    context: BatchContext,
+    items: ConsumedBatch<T>['items'],
+    nextOffset: string,
+    { attempts }: { attempts: number },
+  ): Promise<Outcome> {
+    const { topic, partition } = context;
+    let failures = 0;
+    for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
+      if (!context.proceed()) return 'abandoned';
+      try {
+        await this.handler.handleBatch({
+          topic,
+          partition,
+          items,
+          nextOffset,
+          highWatermark: context.highWatermark,
+        });
+        this.failing.delete(context.partitionKey);
+        return 'done';
       } catch (error) {
-        const retriable = (this.options.isRetriable ?? isRetriableError)(error);
+        const transient = (this.options.isRetriable ?? isRetriableError)(error);
+        this.noteFailure(context.partitionKey, error);
+        if (!transient && ++failures >= attempts) break;
         this.logger.warn(
-          `handling ${topic}[${partition}] up to ${lastOffset} failed (${retriable ? `retrying in ${backoff} ms` : 'not retriable'}): ${(error as Error).message}`,
+          `handling ${context.partitionKey} up to ${Number(nextOffset) - 1} failed (${transient ? 'transient' : `attempt ${failures} of ${attempts}`}, retrying in ${backoff} ms): ${describe(error)}`,
         );
-        if (!retriable) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoff));
-        await payload.heartbeat();
+        await sleep(backoff);
       }
     }
 
-    // A partition revoked while we worked belongs to another member now: its commit is theirs.
-    if (payload.isStale()) return;
-    await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
-    payload.resolveOffset(lastOffset);
-    await payload.heartbeat();
-    this.metrics.recordsProcessed.inc({ group: this.options.groupId, topic }, messages.length);
-    this.metrics.consumerLag.set(
-      { group: this.options.groupId, topic, partition: String(partition) },
-      Number(BigInt(batch.highWatermark) - BigInt(nextOffset)),
+    if (items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      const first = items.slice(0, half);
+      const firstNext = (BigInt(first[first.length - 1].record.offset) + 1n).toString();
+      const outcome = await this.handle(context, first, firstNext, { attempts: 1 });
+      if (outcome === 'abandoned') return outcome;
+      return this.handle(context, items.slice(half), nextOffset, { attempts: 1 });
+    }
+    if (items.length === 0) {
+      // Even storing the offset fails: commit anyway. Should the records that went to the DLQ be
+      // read again after a rebalance, they go to the DLQ again; the partition never stops.
+      this.logger.error(
+        `${context.partitionKey}: could not store offset ${nextOffset} past dead-lettered records`,
+      );
+      return 'done';
+    }
+    if (items.length === 1) {
+      const { record } = items[0];
+      const error = new Error(
+        `the handler refuses it: ${this.failing.get(context.partitionKey)?.message ?? 'unknown error'}`,
+      );
+      const sent = await this.retrying(context.proceed, context.partitionKey, () =>
+        this.deadLetter(record, error),
+      );
+      if (sent === undefined) return 'abandoned';
+    }
+    // Nothing left to apply: store the offset past what went to the DLQ.
+    return this.handle(context, [], nextOffset, {
+      attempts: this.settings.attemptsBeforeIsolating,
+    });
+  }
+
+  /** Runs `work` until it succeeds, with backoff; undefined when the batch is to be abandoned. */
+  private async retrying<R>(
+    proceed: () => boolean,
+    partitionKey: string,
+    work: () => Promise<R>,
+  ): Promise<R | undefined> {
+    for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
+      if (!proceed()) return undefined;
+      try {
+        const result = await work();
+        this.failing.delete(partitionKey);
+        return result;
+      } catch (error) {
+        this.noteFailure(partitionKey, error);
+        this.logger.warn(`${partitionKey}: ${describe(error)} (retrying in ${backoff} ms)`);
+        await sleep(backoff);
+      }
+    }
+  }
+
+  private noteFailure(partitionKey: string, error: unknown): void {
+    const since = this.failing.get(partitionKey)?.since ?? Date.now();
+    this.failing.set(partitionKey, { since, message: describe(error) });
+  }
+
+  /** The stored offset of a partition of the current assignment (-1 when the handler keeps none). */
+  private async floorOf(partitionKey: string): Promise<bigint> {
+    if (!this.handler.storedOffsets) return -1n;
+    const storedOffsets = this.handler.storedOffsets.bind(this.handler);
+    this.floors ??= storedOffsets(this.assignment).then(
+      (stored) => new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)])),
     );
+    const floors = this.floors;
+    try {
+      return (await floors).get(partitionKey) ?? -1n;
+    } catch (error) {
+      if (this.floors === floors) this.floors = undefined;
+      throw error;
+    }
   }
 
   private async deadLetter(record: ConsumedRecord, error: unknown): Promise<void> {
@@ -185,13 +481,13 @@ export class ReliableConsumer<T> {
           'dlq-origin-topic': record.topic,
           'dlq-origin-partition': String(record.partition),
           'dlq-origin-offset': record.offset,
-          'dlq-error': String((error as Error).message ?? error).slice(0, 1_000),
+          'dlq-error': describe(error).slice(0, 1_000),
         },
       },
     ]);
     this.metrics.recordsDeadLettered.inc({ group: this.options.groupId, topic: record.topic });
     this.logger.warn(
-      `${record.topic}[${record.partition}]@${record.offset} is undecodable, moved to ${target}: ${(error as Error).message}`,
+      `${record.topic}[${record.partition}]@${record.offset} moved to ${target}: ${describe(error)}`,
     );
   }
 }
@@ -200,8 +496,28 @@ function isRetriableError(error: unknown): boolean {
   return (error as { retriable?: boolean }).retriable === true;
 }
 
+function describe(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function key(topic: string, partition: number): string {
-  return `${topic}:${partition}`;
+  return `${topic}[${partition}]`;
+}
+
+/** Heartbeat answers that mean this member's assignment is no longer its own. */
+const MEMBERSHIP_LOST = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'FENCED_INSTANCE_ID',
+]);
+
+function isMembershipLost(error: unknown): boolean {
+  return MEMBERSHIP_LOST.has((error as { type?: string }).type ?? '');
 }
 
 function toTopicPartitions(topics: TopicPartition[] | string[]) {

@@ -13,6 +13,21 @@ import type { OutgoingRecord } from './kafka.types';
 
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 2_000;
+const METADATA_MAX_AGE_MS = 30_000;
+
+export interface ReliableProducerOptions {
+  /** The partition count each topic was created with; otherwise the first one seen. */
+  expectedPartitions?: Record<string, number>;
+  /** How often a topic's partitions are looked up again, to notice partitions added. */
+  metadataMaxAgeMs?: number;
+  /** Wraps connecting at boot (the app retries an unreachable cluster up to a deadline). */
+  untilReachable?: <R>(work: () => Promise<R>) => Promise<R>;
+}
+
+interface TopicPartitions {
+  partitions: PartitionMetadata[];
+  fetchedAt: number;
+}
 
 /**
  * Sends records with acks=all on an idempotent producer, one request in flight, and reports a
@@ -34,7 +49,9 @@ export class ReliableProducer {
   /** A send ended in doubt (maybe written, maybe not): start the next one with a new producer id. */
   private inDoubt = false;
   private readonly partitioner = Partitioners.DefaultPartitioner();
-  private readonly partitions = new Map<string, PartitionMetadata[]>();
+  private readonly partitions = new Map<string, TopicPartitions>();
+  /** Per topic, why sending to it stopped for good (its partition count changed). */
+  private readonly refusals = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -42,6 +59,7 @@ export class ReliableProducer {
     private readonly kafka: Kafka,
     private readonly settings: ProducerSettings,
     private readonly metrics: KafkaMetrics = new KafkaMetrics(),
+    private readonly options: ReliableProducerOptions = {},
   ) {}
 
   async connect(): Promise<void> {
@@ -49,8 +67,14 @@ export class ReliableProducer {
   }
 
   /** Nest lifecycle: connected at boot, flushed and closed after the HTTP server stopped. */
-  onModuleInit(): Promise<void> {
-    return this.connect();
+  async onModuleInit(): Promise<void> {
+    const untilReachable = this.options.untilReachable ?? ((work) => work());
+    await untilReachable(() => this.connect());
+  }
+
+  /** Why it refuses to send, one line per topic; empty while it works. */
+  get problems(): string[] {
+    return [...this.refusals.values()];
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -67,15 +91,18 @@ export class ReliableProducer {
     if (this.closed) throw new KafkaSendError('producer is shut down', false);
     if (records.length === 0) return;
     const deadline = Date.now() + this.settings.sendTimeoutMs;
-    const attempt = this.queue.then(() => this.sendUntil(topic, records.map(toMessage), deadline));
+    const timeout = () =>
+      new KafkaSendTimeoutError(topic, records.length, this.settings.sendTimeoutMs);
+    // A caller that gave up must not have its records written later, behind its back: a send
+    // still queued then never starts, and one under way stops retrying.
+    const attempt = this.queue.then(() =>
+      this.sendUntil(topic, records.map(toMessage), deadline, timeout),
+    );
     this.queue = attempt.catch(() => undefined);
 
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KafkaSendTimeoutError(topic, records.length, this.settings.sendTimeoutMs)),
-        this.settings.sendTimeoutMs,
-      );
+      timer = setTimeout(() => reject(timeout()), this.settings.sendTimeoutMs);
     });
     try {
       await Promise.race([attempt, timedOut]);
@@ -100,7 +127,13 @@ export class ReliableProducer {
     await Promise.all([this.producer?.disconnect(), this.admin?.disconnect()]);
   }
 
-  private async sendUntil(topic: string, messages: Message[], deadline: number): Promise<void> {
+  private async sendUntil(
+    topic: string,
+    messages: Message[],
+    deadline: number,
+    timeout: () => KafkaSendTimeoutError,
+  ): Promise<void> {
+    if (Date.now() >= deadline) throw timeout();
     const producer = await this.currentProducer();
     const byPartition = await this.groupByPartition(topic, messages);
     let pending = [...byPartition.keys()];
@@ -123,7 +156,7 @@ export class ReliableProducer {
         results.find((result) => result.status === 'rejected') as PromiseRejectedResult
       ).reason as Error;
       const retriable = isRetriable(error);
-      if (!retriable || Date.now() + backoff >= deadline) {
+      if (!retriable || Date.now() + backoff >= deadline - 1) {
         this.inDoubt = true;
         throw new KafkaSendError(`send to ${topic} failed: ${error.message}`, retriable, {
           cause: error,
@@ -143,16 +176,25 @@ export class ReliableProducer {
   private async currentProducer(): Promise<Producer> {
     if (this.producer && !this.inDoubt) return this.producer;
     await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
     this.inDoubt = false;
-    this.producer = this.kafka.producer({
+    const producer = this.kafka.producer({
       idempotent: this.settings.idempotent,
       maxInFlightRequests: this.settings.maxInFlightRequests,
       createPartitioner: Partitioners.DefaultPartitioner,
       // kafkajs retries a little itself; longer outages are retried (and counted) by sendUntil.
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-    await this.producer.connect();
-    return this.producer;
+    // connect() also obtains the producer id. Kept only once it has one: a producer whose
+    // InitProducerId failed would otherwise send without idempotence.
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.producer = producer;
+    return producer;
   }
 
   /** The partition of each record, as kafkajs's default (Java-compatible murmur2) partitioner picks it. */
@@ -160,15 +202,7 @@ export class ReliableProducer {
     topic: string,
     messages: Message[],
   ): Promise<Map<number, Message[]>> {
-    let partitionMetadata = this.partitions.get(topic);
-    if (!partitionMetadata) {
-      this.admin ??= this.kafka.admin();
-      await this.admin.connect();
-      [{ partitions: partitionMetadata }] = (
-        await this.admin.fetchTopicMetadata({ topics: [topic] })
-      ).topics;
-      this.partitions.set(topic, partitionMetadata);
-    }
+    const partitionMetadata = await this.partitionsOf(topic);
     const groups = new Map<number, Message[]>();
     for (const message of messages) {
       const partition = this.partitioner({ topic, partitionMetadata, message });
@@ -177,6 +211,31 @@ export class ReliableProducer {
       groups.set(partition, group);
     }
     return groups;
+  }
+
+  /**
+   * The topic's partitions, looked up again every `metadataMaxAgeMs`. Keys are hashed over the
+   * partition count: if it changed, an order's next events would land in another partition than
+   * its earlier ones, so sending to the topic stops for good with a clear error.
+   */
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    const refusal = this.refusals.get(topic);
+    if (refusal) throw new KafkaSendError(refusal, false);
+    const cached = this.partitions.get(topic);
+    const maxAge = this.options.metadataMaxAgeMs ?? METADATA_MAX_AGE_MS;
+    if (cached && Date.now() - cached.fetchedAt < maxAge) return cached.partitions;
+
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const [{ partitions }] = (await this.admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const expected = this.options.expectedPartitions?.[topic] ?? cached?.partitions.length;
+    if (expected !== undefined && partitions.length !== expected) {
+      const problem = `topic ${topic} has ${partitions.length} partitions, created with ${expected}: keys would move to other partitions, so sending to it stopped`;
+      this.refusals.set(topic, problem);
+      throw new KafkaSendError(problem, false);
+    }
+    this.partitions.set(topic, { partitions, fetchedAt: Date.now() });
+    return partitions;
   }
 }
 

@@ -3,7 +3,6 @@ import type { DurabilityProfile } from './kafka.config';
 import { KafkaDurabilityError } from './kafka.errors';
 import { createTopicsAndWait } from './topic-admin';
 import {
-  REQUIRED_REPLICATION_FACTOR,
   brokerProblems,
   creationConfig,
   replicationFactorFor,
@@ -27,24 +26,25 @@ export async function guardTopics(
   topics: TopicSpec[],
   durability: DurabilityProfile,
 ): Promise<GuardReport> {
+  // Durability depends on how topics and brokers are configured, not on how many brokers are up
+  // right now: with min.insync.replicas=2, a cluster of three with one down is writable, and an
+  // app must be able to (re)start then.
   const { brokers } = await admin.describeCluster();
-  const problems: string[] = [];
-  if (brokers.length < REQUIRED_REPLICATION_FACTOR) {
-    problems.push(
-      `cluster: ${brokers.length} broker(s), required >= ${REQUIRED_REPLICATION_FACTOR} for replication factor ${REQUIRED_REPLICATION_FACTOR}`,
-    );
-  }
-  problems.push(
-    ...(await brokerDefaultProblems(
-      admin,
-      brokers.map((broker) => broker.nodeId),
-    )),
+  const problems = await brokerDefaultProblems(
+    admin,
+    brokers.map((broker) => broker.nodeId),
   );
 
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => !existing.has(topic.name));
   const replicationFactor = replicationFactorFor(durability, brokers.length);
-  if (missing.length > 0 && (durability === 'relaxed' || brokers.length >= replicationFactor)) {
+  if (missing.length > 0) {
+    if (brokers.length < replicationFactor) {
+      // Not a refusal: creating them can succeed once enough brokers are back (boot retries).
+      throw new Error(
+        `cannot create ${missing.map((topic) => topic.name).join(', ')} with replication factor ${replicationFactor}: ${brokers.length} broker(s) up`,
+      );
+    }
     await createTopicsAndWait(
       admin,
       missing.map((topic) => ({

@@ -36,6 +36,10 @@ export function topicProblems(spec: TopicSpec, observed: ObservedTopic): string[
   const problem = (setting: string, actual: unknown, required: string) =>
     problems.push(`topic ${spec.name}: ${setting} is ${String(actual)}, required ${required}`);
 
+  // Keys are hashed over the partition count: another count sends an order's events elsewhere.
+  if (observed.partitions !== spec.partitions) {
+    problem('partition count', observed.partitions, `${spec.partitions} (keys would move)`);
+  }
   if (observed.replicationFactor < REQUIRED_REPLICATION_FACTOR) {
     problem('replication.factor', observed.replicationFactor, `>= ${REQUIRED_REPLICATION_FACTOR}`);
   }

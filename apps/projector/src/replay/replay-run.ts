@@ -62,6 +62,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
     this.consumer = new ReliableConsumer(
       deps.kafka.kafka,
       {
+        ...deps.kafka.consumerSettings,
         groupId: this.groupId,
         topics: [options.topic],
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
