@@ -307,8 +307,9 @@ export class ReliableConsumer<T> {
       return payload.isRunning() && !payload.isStale() && !this.stopping;
     };
     try {
-      const floor = await this.retrying(proceed, partitionKey, () => this.floorOf(partitionKey));
-      if (floor === undefined) return;
+      const loaded = await this.retrying(proceed, partitionKey, () => this.floorOf(partitionKey));
+      if (loaded === undefined) return;
+      const floor = loaded.result;
       const messages = batch.messages.filter((message) => BigInt(message.offset) >= floor);
       if (messages.length === 0) {
         // Wholly below the stored offset: fetch from there rather than this batch again.
@@ -432,13 +433,13 @@ export class ReliableConsumer<T> {
     proceed: () => boolean,
     partitionKey: string,
     work: () => Promise<R>,
-  ): Promise<R | undefined> {
+  ): Promise<{ result: R } | undefined> {
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
       if (!proceed()) return undefined;
       try {
         const result = await work();
         this.failing.delete(partitionKey);
-        return result;
+        return { result };
       } catch (error) {
         this.noteFailure(partitionKey, error);
         this.logger.warn(`${partitionKey}: ${describe(error)} (retrying in ${backoff} ms)`);

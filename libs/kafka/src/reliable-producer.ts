@@ -135,7 +135,7 @@ export class ReliableProducer {
   ): Promise<void> {
     if (Date.now() >= deadline) throw timeout();
     const producer = await this.currentProducer();
-    const byPartition = await this.groupByPartition(topic, messages);
+    const byPartition = await this.partitionsUntil(topic, messages, deadline);
     let pending = [...byPartition.keys()];
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
       const results = await Promise.allSettled(
@@ -195,6 +195,33 @@ export class ReliableProducer {
     }
     this.producer = producer;
     return producer;
+  }
+
+  /** groupByPartition, retried while the metadata is transiently unavailable (a new topic). */
+  private async partitionsUntil(
+    topic: string,
+    messages: Message[],
+    deadline: number,
+  ): Promise<Map<number, Message[]>> {
+    for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
+      try {
+        return await this.groupByPartition(topic, messages);
+      } catch (error) {
+        const retriable = isRetriable(error);
+        if (!retriable || Date.now() + backoff >= deadline - 1) {
+          throw error instanceof KafkaSendError
+            ? error
+            : new KafkaSendError(
+                `send to ${topic} failed: ${(error as Error).message}`,
+                retriable,
+                {
+                  cause: error,
+                },
+              );
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
   }
 
   /** The partition of each record, as kafkajs's default (Java-compatible murmur2) partitioner picks it. */
