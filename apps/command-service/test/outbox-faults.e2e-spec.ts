@@ -203,7 +203,8 @@ describe('outbox relay under faults (real Kafka cluster and PostgreSQL)', () => 
       throughProxy.host = `127.0.0.1:${proxy.port}`;
 
       // The instance behind the proxy leads: it starts alone and publishes before the standby.
-      const leader = await service.start([], { DATABASE_URL: throughProxy.toString() });
+      const leaderLog: string[] = [];
+      const leader = await service.start(leaderLog, { DATABASE_URL: throughProxy.toString() });
       await placeAndPay(leader);
       await waitFor(async () => (await metric(leader, 'outbox_events_published_total')) >= 2, {
         timeoutMs: 30_000,
@@ -247,6 +248,11 @@ describe('outbox relay under faults (real Kafka cluster and PostgreSQL)', () => 
       );
       expectTopicToMatchStore(onTopic, stored);
       expect(await metric(standby, 'outbox_relay_leader')).toBe(1);
+      // The cut-off leader knows it no longer leads (its /metrics needs the database: no use).
+      await waitFor(() => leaderLog.some((line) => line.includes('relay lease lost')), {
+        timeoutMs: Math.max(0, cutAt + DOCUMENTED_BOUND_MS + MARGIN_MS - Date.now()),
+        description: 'the cut-off leader to step down',
+      });
     });
   });
 });
