@@ -9,7 +9,7 @@
  *    same size (BENCH_POOL_MAX, 10 = the service's default). They alternate, BENCH_ROUNDS (2)
  *    runs each, and the best of each counts; tables are truncated before every run. Any non-2xx
  *    answer or connection error fails the bench.
- *    During these runs the bench holds the outbox relay's advisory lock, so the service's relay
+ *    During these runs the bench holds the outbox relay's lease, so the service's relay
  *    stands by and both sides do the same work: with Kafka's three brokers on the same two
  *    cores, publishing would otherwise take CPU from the service only. One more run with the
  *    relay publishing is printed for information (not in the ratio).

@@ -1,15 +1,17 @@
 import { Client } from 'pg';
-import { RELAY_LOCK_KEY } from '../../apps/command-service/src/outbox/outbox-relay';
+import { acquireRelayLease } from '../../apps/command-service/src/outbox/relay-lease';
 import { waitFor } from '../../tools/local-infra/wait-for';
+
+const DAY_MS = 24 * 60 * 60 * 1_000;
 
 export interface PausedRelay {
   resume(): Promise<void>;
 }
 
 /**
- * Holds the relay's advisory lock in the given database, as another command-service instance
+ * Holds the outbox relay lease in the given database, as another command-service instance
  * would: the service's relay then stays on standby and publishes nothing. Closing the session
- * releases the lock; the relay takes over within OUTBOX_LEADER_RETRY_MS.
+ * frees the lease; the relay takes over within OUTBOX_LEADER_RETRY_MS.
  */
 export async function pauseRelay(databaseUrl: string): Promise<PausedRelay> {
   const client = new Client({
@@ -17,16 +19,19 @@ export async function pauseRelay(databaseUrl: string): Promise<PausedRelay> {
     application_name: 'bench relay pause',
   });
   await client.connect();
-  await client.query('SELECT pg_advisory_lock($1)', [RELAY_LOCK_KEY]);
+  await waitFor(() => acquireRelayLease(client, 'bench relay pause', DAY_MS), {
+    timeoutMs: 60_000,
+    description: 'the outbox relay lease',
+  });
   let resumed: Promise<void> | undefined;
   return { resume: () => (resumed ??= client.end()) };
 }
 
-/** The relay leads from its first lock attempt on; a 1 here means the pause did not hold. */
+/** The relay leads from its first lease attempt on; a 1 here means the pause did not hold. */
 export async function assertRelayStandby(appUrl: string): Promise<void> {
   if ((await relayLeader(appUrl)) !== 0) {
     throw new Error(
-      'the outbox relay published while paused: has RELAY_LOCK_KEY in outbox-relay.ts changed?',
+      'the outbox relay published while paused: does relay-lease.ts still use outbox_relay_lease?',
     );
   }
 }
@@ -35,7 +40,7 @@ export async function waitUntilRelayLeads(appUrl: string): Promise<void> {
   await waitFor(async () => (await relayLeader(appUrl)) === 1, {
     timeoutMs: 30_000,
     intervalMs: 100,
-    description: 'the outbox relay to take the lock',
+    description: 'the outbox relay to take the lease',
   });
 }
 

@@ -36,6 +36,7 @@ export class CommandServiceModule {
           batchSize: config.outbox.OUTBOX_BATCH_SIZE,
           pollIntervalMs: config.outbox.OUTBOX_POLL_INTERVAL_MS,
           leaderRetryMs: config.outbox.OUTBOX_LEADER_RETRY_MS,
+          leaseMs: config.outbox.OUTBOX_LEADER_LEASE_MS,
         }),
       ],
     };

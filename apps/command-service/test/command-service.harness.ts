@@ -30,7 +30,8 @@ export class CommandServiceUnderTest {
   /** Superuser access to the write database, to check what the service stored. */
   db!: Pool;
   private database!: TestDatabase;
-  private serviceUrl!: string;
+  /** The service's own connection URL (its least-privilege role). */
+  serviceUrl!: string;
   private readonly instances: RunningApp[] = [];
 
   constructor(private readonly env: Record<string, string> = {}) {}
@@ -58,8 +59,11 @@ export class CommandServiceUnderTest {
     await Promise.all(this.instances.splice(0).map((instance) => stopApp(instance, 5_000)));
   }
 
-  /** Starts an instance and waits until it is ready; `output` collects its log lines. */
-  async start(output: string[] = []): Promise<RunningApp> {
+  /**
+   * Starts an instance and waits until it is ready; `output` collects its log lines, `env`
+   * overrides the instance's environment (e.g. a DATABASE_URL through a proxy).
+   */
+  async start(output: string[] = [], env: Record<string, string> = {}): Promise<RunningApp> {
     const instance = startApp(
       {
         name: 'command-service',
@@ -70,6 +74,7 @@ export class CommandServiceUnderTest {
           ORDER_EVENTS_TOPIC: this.topic,
           LOG_LEVEL: 'warn',
           ...this.env,
+          ...env,
         },
       },
       (line) => output.push(line),

@@ -1,6 +1,7 @@
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import { buildApps } from '../../../test/infra/build';
 import { brokerControl } from '../../../test/infra/test-infra';
+import { startTcpProxy, type TcpProxy } from '../../../test/infra/tcp-proxy';
 import type { RunningApp } from '../../../tools/local-suite/suite-apps';
 import {
   CommandServiceUnderTest,
@@ -176,6 +177,82 @@ describe('outbox relay under faults (real Kafka cluster and PostgreSQL)', () => 
       );
       for (const { orderId, version } of acknowledged)
         expect(ids).toContain(`${orderId}/${version}`);
+    });
+  });
+
+  describe("when the leader's host vanishes (its traffic silently dropped: no FIN, no RST)", () => {
+    // The README's bound with the default settings (outbox relay paragraph): a standby publishes
+    // within it. The margin is for reading the topic (a fetch may wait up to 5 s) on a loaded
+    // machine, not for the relay.
+    const DOCUMENTED_BOUND_MS = 15_000;
+    const MARGIN_MS = 15_000;
+    const service = new CommandServiceUnderTest();
+    let proxy: TcpProxy | undefined;
+
+    beforeAll(() => service.setUp());
+    afterAll(async () => {
+      await service.stopAll();
+      await proxy?.close();
+      await service.tearDown();
+    });
+
+    it('a standby publishes every outstanding event within the bound, in version order per order', async () => {
+      const direct = new URL(service.serviceUrl);
+      proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port) });
+      const throughProxy = new URL(direct);
+      throughProxy.host = `127.0.0.1:${proxy.port}`;
+
+      // The instance behind the proxy leads: it starts alone and publishes before the standby.
+      const leaderLog: string[] = [];
+      const leader = await service.start(leaderLog, { DATABASE_URL: throughProxy.toString() });
+      await placeAndPay(leader);
+      await waitFor(async () => (await metric(leader, 'outbox_events_published_total')) >= 2, {
+        timeoutMs: 30_000,
+        description: 'the instance behind the proxy to publish',
+      });
+      const standby = await service.start();
+      expect(await metric(standby, 'outbox_relay_leader')).toBe(0);
+
+      // Commands through the standby keep the leader publishing, so it has a batch in flight
+      // when its traffic disappears, and leave rows behind once it is cut off.
+      let placed = 0;
+      let stop = false;
+      const clients = Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          await placeAndPay(standby);
+          placed++;
+        }
+      });
+      const published = await metric(leader, 'outbox_events_published_total');
+      await waitFor(
+        async () =>
+          (await metric(leader, 'outbox_events_published_total')) >= published + 40 &&
+          (await service.outboxDepth()) > 0,
+        { timeoutMs: 30_000, intervalMs: 20, description: 'the leader to be publishing' },
+      );
+      expect(await metric(leader, 'outbox_relay_leader')).toBe(1);
+      proxy.blackhole();
+      const cutAt = Date.now();
+      const placedAtCut = placed;
+      await waitFor(() => placed >= placedAtCut + 20, {
+        timeoutMs: 30_000,
+        description: 'orders placed after the cut',
+      });
+      stop = true;
+      await Promise.all(clients);
+      expect(await service.outboxDepth()).toBeGreaterThan(0);
+
+      const stored = await service.storedEvents();
+      const onTopic = await service.readAllStoredEventsFromTopic(
+        cutAt + DOCUMENTED_BOUND_MS + MARGIN_MS - Date.now(),
+      );
+      expectTopicToMatchStore(onTopic, stored);
+      expect(await metric(standby, 'outbox_relay_leader')).toBe(1);
+      // The cut-off leader knows it no longer leads (its /metrics needs the database: no use).
+      await waitFor(() => leaderLog.some((line) => line.includes('relay lease lost')), {
+        timeoutMs: Math.max(0, cutAt + DOCUMENTED_BOUND_MS + MARGIN_MS - Date.now()),
+        description: 'the cut-off leader to step down',
+      });
     });
   });
 });

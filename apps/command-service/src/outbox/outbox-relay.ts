@@ -5,16 +5,20 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { Client } from 'pg';
 import { ReliableProducer, type OutgoingRecord } from '@app/kafka';
 import type { OutboxRelayOptions } from './outbox.config';
 import { OutboxMetrics } from './outbox.metrics';
+import { HeldLease } from './relay-lease';
 
 export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
-/** Any fixed number works; every instance of the command-service must use the same one. */
-export const RELAY_LOCK_KEY = 727_002;
 const NOTIFY_CHANNEL = 'outbox';
+/** How long a polite goodbye to PostgreSQL may take before the socket is simply closed. */
+const CLOSE_TIMEOUT_MS = 2_000;
 const BACKOFF_MIN_MS = 100;
 /**
  * Payload bytes per send. A partition's share goes to the broker as one request, which must stay
@@ -34,19 +38,24 @@ interface OutboxRow {
 /**
  * Publishes the outbox to Kafka, oldest row first, and deletes rows only once Kafka has
  * acknowledged them, so a crash at any point repeats a publication (same event id) but never
- * loses one.
+ * loses one. Whoever publishes, an event's predecessors are either acknowledged already or
+ * earlier in the same batch, so even two relays at once only repeat events, never reorder them.
  *
- * One instance publishes at a time: the one holding a session advisory lock on its own
- * connection. The lock goes with that connection, so when the holder dies PostgreSQL releases
- * it and a standby, retrying every `leaderRetryMs`, takes over. The same connection LISTENs for
- * the outbox trigger's NOTIFY; a poll covers notifications lost while reconnecting.
+ * One instance publishes at a time: the holder of the relay lease (see HeldLease), taken and
+ * renewed on a connection of its own. A standby retries every `leaderRetryMs` and takes over
+ * when the lease runs out (the leader vanished) or the leader's session ended (it died). The
+ * same connection LISTENs for the outbox trigger's NOTIFY; a poll covers notifications lost
+ * while reconnecting.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private running = false;
   private loop?: Promise<void>;
-  private connection?: Client;
+  private connection?: { client: Client; socket: Socket };
+  private lease?: HeldLease;
+  /** Who holds the lease, as stored in the table: readable by an operator, unique per process. */
+  private readonly holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private notified = false;
   private wake?: () => void;
 
@@ -73,15 +82,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     while (this.running) {
       try {
         const connection = await this.connect();
-        if (!(await this.tryLead(connection))) {
+        const lease = await this.tryLead(connection);
+        if (!lease) {
           await this.disconnect();
           await this.pause(this.options.leaderRetryMs);
           continue;
         }
         failures = 0;
-        await this.publishWhileLeading(connection);
+        await this.publishWhileLeading(connection, lease);
       } catch (error) {
-        // The connection failed (database down or restarted): the lock is gone with it.
+        // The connection failed (database down or restarted, or cut when the lease was lost).
         this.logger.warn(`relay connection lost: ${(error as Error).message}`);
         await this.disconnect();
         await this.pause(backoff(++failures));
@@ -90,9 +100,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await this.disconnect();
   }
 
-  private async publishWhileLeading(connection: Client): Promise<void> {
+  private async publishWhileLeading(connection: Client, lease: HeldLease): Promise<void> {
     let kafkaFailures = 0;
     while (this.running) {
+      if (!lease.held) throw new Error('the relay lease was lost');
       this.notified = false;
       const { rows } = await connection.query<OutboxRow>(
         'SELECT id, order_id, payload, headers FROM outbox ORDER BY id LIMIT $1',
@@ -103,6 +114,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         continue;
       }
       const batch = withinBytes(rows, MAX_BATCH_BYTES);
+      // The rows may have waited behind a renewal that never came back.
+      if (!lease.held) throw new Error('the relay lease was lost');
       try {
         await this.producer.send(this.options.topic, batch.map(toRecord));
       } catch (error) {
@@ -124,14 +137,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async connect(): Promise<Client> {
+    // Our own socket, so that it can be closed when the server no longer answers.
+    const socket = new Socket();
     const connection = new Client({
       connectionString: this.options.databaseUrl,
       application_name: 'command-service outbox relay',
-      // A silently dead connection must fail (and release leadership to a standby) rather than
-      // hang the relay: TCP keepalive plus bounds on connecting and on each query.
+      stream: () => socket,
+      // A silently dead connection must fail rather than hang a standby: bounds on connecting
+      // and on each query. The leader does not wait for them: its lease ends it first.
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
-      query_timeout: 30_000,
+      query_timeout: this.options.leaseMs,
     });
     // Without a listener a dropped connection's 'error' event would crash the process; the
     // next query on it fails and the loop reconnects.
@@ -140,29 +156,50 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.notified = true;
       this.wake?.();
     });
-    this.connection = connection;
+    this.connection = { client: connection, socket };
     await connection.connect();
+    await connection.query(serverSideTimeouts(this.options.leaseMs));
     return connection;
   }
 
-  private async tryLead(connection: Client): Promise<boolean> {
-    const { rows } = await connection.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1) AS locked',
-      [RELAY_LOCK_KEY],
+  private async tryLead(connection: Client): Promise<HeldLease | undefined> {
+    const lease = await HeldLease.take(connection, this.holder, this.options.leaseMs, (reason) =>
+      this.stepDown(reason),
     );
-    if (!rows[0]?.locked) return false;
+    if (!lease) return undefined;
+    this.lease = lease;
     await connection.query(`LISTEN ${NOTIFY_CHANNEL}`);
     this.metrics.leader.set(1);
-    this.logger.log('relaying the outbox (this instance holds the relay lock)');
-    return true;
+    this.logger.log(
+      `relaying the outbox (this instance holds the relay lease, term ${lease.term})`,
+    );
+    return lease;
+  }
+
+  /**
+   * The lease may have run out: stop publishing now. Closing the socket fails whatever the
+   * relay awaits from the database; a Kafka send already under way still ends on its own (within
+   * KAFKA_SEND_TIMEOUT_MS).
+   */
+  private stepDown(reason: string): void {
+    this.logger.warn(`relay lease lost (${reason}): no longer publishing`);
+    this.metrics.leader.set(0);
+    this.connection?.socket.destroy();
+    this.wake?.();
   }
 
   private async disconnect(): Promise<void> {
     this.metrics.leader.set(0);
+    this.lease?.stop();
+    this.lease = undefined;
     const connection = this.connection;
     this.connection = undefined;
-    // Closing the session releases the advisory lock.
-    await connection?.end().catch(() => undefined);
+    if (!connection) return;
+    // Ending the session frees the lease for a standby at once. A server that does not answer
+    // (a cut network) gets its socket closed instead.
+    const timer = setTimeout(() => connection.socket.destroy(), CLOSE_TIMEOUT_MS);
+    await connection.client.end().catch(() => undefined);
+    clearTimeout(timer);
   }
 
   /** Waits `ms`, or less when stopping or, with untilNotified, when rows were committed. */
@@ -178,6 +215,23 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.wake = untilNotified ? done : () => (this.running ? undefined : done());
     });
   }
+}
+
+/**
+ * Makes the server drop this session about `leaseMs` after its client went silent (keepalive
+ * while idle, tcp_user_timeout while it has data unacknowledged), instead of keeping it for the
+ * OS default of over two hours: a vanished leader's session would otherwise linger that long
+ * and, as a LISTENer that reads nothing, hold back PostgreSQL's notification queue. TCP only;
+ * ignored on a Unix socket.
+ */
+function serverSideTimeouts(leaseMs: number): string {
+  const seconds = (fraction: number) => Math.max(1, Math.ceil((leaseMs * fraction) / 1000));
+  return [
+    `SET tcp_keepalives_idle = ${seconds(1 / 2)}`,
+    `SET tcp_keepalives_interval = ${seconds(1 / 6)}`,
+    'SET tcp_keepalives_count = 3',
+    `SET tcp_user_timeout = ${Math.ceil(leaseMs)}`,
+  ].join('; ');
 }
 
 function toRecord(row: OutboxRow): OutgoingRecord {

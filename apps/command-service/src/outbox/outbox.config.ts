@@ -18,6 +18,15 @@ export class OutboxEnv {
   @Min(100)
   @Max(60_000)
   OUTBOX_LEADER_RETRY_MS: number = 2_000;
+
+  /**
+   * How long the relay lease lasts without renewal (renewed every third of it). A standby takes
+   * over at most this long plus OUTBOX_LEADER_RETRY_MS after the leader fell silent.
+   */
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  OUTBOX_LEADER_LEASE_MS: number = 10_000;
 }
 
 export interface OutboxRelayOptions {
@@ -26,4 +35,5 @@ export interface OutboxRelayOptions {
   batchSize: number;
   pollIntervalMs: number;
   leaderRetryMs: number;
+  leaseMs: number;
 }
