@@ -22,7 +22,7 @@ const kafka = new Kafka({
   brokers: kafkaBrokers(),
   logLevel: logLevel.NOTHING,
 });
-const quietLogger = { log: console.log, warn: console.log, error: console.log };
+const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('ReliableConsumer on the real cluster', () => {
   let admin: Admin;
