@@ -35,6 +35,9 @@ export async function insertReplay(
   const total = endOffsets.reduce((sum, e) => sum + BigInt(e.offset), 0n);
   try {
     return await withTransaction(pool, async (client) => {
+      // Waits for operators' resolutions in flight (they lock it in share mode): each one either
+      // commits its decisions before this replay reads a record, or sees this replay running.
+      await client.query('SELECT 1 FROM order_view_state FOR UPDATE');
       const { rows } = await client.query<Replay>(
         `INSERT INTO order_view_replays (replay_id, generation, status, target_offsets, total_events)
          SELECT $1, greatest(s.current_generation,
