@@ -177,8 +177,9 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
   });
 
   it('refuses admin calls without the token (401) or with another (403), and runs nothing', async () => {
-    const calls: ['GET' | 'POST', string][] = [
+    const calls: ['GET' | 'POST' | 'DELETE', string][] = [
       ['POST', '/admin/projections/order-view/replay'],
+      ['DELETE', '/admin/projections/order-view/replay'],
       ['GET', '/admin/projections/order-view'],
       ['GET', '/admin/parked'],
       ['POST', '/admin/parked/gappy/retry'],

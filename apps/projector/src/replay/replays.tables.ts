@@ -6,7 +6,7 @@ import { readCheckpoints, VIEW_CHANGED_CHANNEL } from '../view/order-view.tables
 export interface Replay {
   replayId: string;
   generation: number;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
   /** Per partition, the topic's end offset when the replay started. */
   targetOffsets: Record<string, string>;
   totalEvents: number;
@@ -18,6 +18,13 @@ export class ReplayAlreadyRunningError extends Error {
   constructor() {
     super('A replay of the order view is already running');
     this.name = 'ReplayAlreadyRunningError';
+  }
+}
+
+export class ReplayNotRunningError extends Error {
+  constructor() {
+    super('No replay of the order view is running');
+    this.name = 'ReplayNotRunningError';
   }
 }
 
@@ -62,6 +69,15 @@ export async function markReplayFailed(pool: Pool, replay: Replay, error: string
       WHERE replay_id = $1 AND status = 'running'`,
     [replay.replayId, error.slice(0, 1_000)],
   );
+}
+
+/** Marks the running replay cancelled; the instances running it stop at their next tick. */
+export async function cancelRunningReplay(pool: Pool): Promise<Replay | undefined> {
+  const { rows } = await pool.query<Replay>(
+    `UPDATE order_view_replays SET status = 'cancelled', finished_at = now()
+      WHERE status = 'running' RETURNING ${REPLAY_COLUMNS}`,
+  );
+  return rows[0];
 }
 
 export async function runningReplay(db: Pool | ClientBase): Promise<Replay | undefined> {
