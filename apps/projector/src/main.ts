@@ -10,7 +10,7 @@ runApp('projector', async () => {
   serveOpenApi(app, {
     title: 'projector',
     description:
-      'Keeps the order view from the order-events topic. Admin API (Bearer token): replay, status, parked events.',
+      'Keeps the order view from the order-events topic. Admin API (Bearer token): replay and its cancel, status, parked events.',
   });
   await listen(app, config.http);
 });

@@ -1,12 +1,15 @@
 import { isTransientDatabaseError } from '@app/database';
 import { ApiError, type ErrorMapper } from '@app/http-platform';
-import { ReplayAlreadyRunningError } from './replay/replays.tables';
+import { ReplayAlreadyRunningError, ReplayNotRunningError } from './replay/replays.tables';
 import { OrderNotParkedError } from './view/order-view-writer';
 
 /** The admin API's refusals as HTTP. */
 export const mapProjectorError: ErrorMapper = (error) => {
   if (error instanceof ReplayAlreadyRunningError) {
     return new ApiError(409, 'REPLAY_RUNNING', error.message);
+  }
+  if (error instanceof ReplayNotRunningError) {
+    return new ApiError(404, 'REPLAY_NOT_RUNNING', error.message);
   }
   if (error instanceof OrderNotParkedError) {
     return new ApiError(404, 'ORDER_NOT_PARKED', error.message);

@@ -177,8 +177,9 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
   });
 
   it('refuses admin calls without the token (401) or with another (403), and runs nothing', async () => {
-    const calls: ['GET' | 'POST', string][] = [
+    const calls: ['GET' | 'POST' | 'DELETE', string][] = [
       ['POST', '/admin/projections/order-view/replay'],
+      ['DELETE', '/admin/projections/order-view/replay'],
       ['GET', '/admin/projections/order-view'],
       ['GET', '/admin/parked'],
       ['POST', '/admin/parked/gappy/retry'],
@@ -201,8 +202,22 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     expect(parkedAfter.rows).toEqual(parkedBefore.rows);
   });
 
-  it('replays into a new generation and switches to it; a second replay meanwhile is refused', async () => {
+  it("replays into a new generation and switches to it, keeping the operators' decisions; a second replay meanwhile is refused", async () => {
     const before = await projector.viewRows();
+    // What readers see of the orders operators resolved (one skipped, one retried), sampled all
+    // through the replay and its switch: their version must never go backwards.
+    const resolved = ['gappy', 'odd'];
+    const seen: { orderId: string; version: number }[] = [];
+    const sample = async () => {
+      const { rows } = await projector.db.query<{ order_id: string; version: number }>(
+        'SELECT order_id, version FROM current_order_view WHERE order_id = ANY($1) ORDER BY 1',
+        [resolved],
+      );
+      seen.push(...rows.map((row) => ({ orderId: row.order_id, version: row.version })));
+      if (rows.length !== resolved.length) seen.push({ orderId: 'missing', version: -1 });
+    };
+    await sample();
+
     const started = await projector.admin(instance, 'POST', '/admin/projections/order-view/replay');
     expect(started).toMatchObject({ status: 202, body: { status: 'running', generation: 2 } });
     const second = await projector.admin(instance, 'POST', '/admin/projections/order-view/replay');
@@ -210,11 +225,13 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
 
     const status = await waitFor(
       async () => {
+        await sample();
         const { body } = await projector.admin(instance, 'GET', '/admin/projections/order-view');
         return body.currentGeneration === 2 ? body : false;
       },
-      { timeoutMs: 60_000, description: 'generation 2 to serve reads' },
+      { timeoutMs: 60_000, intervalMs: 50, description: 'generation 2 to serve reads' },
     );
+    await sample();
     expect(status).toMatchObject({
       status: 'live',
       replay: { status: 'completed', generation: 2 },
@@ -222,12 +239,28 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     const replay = status.replay as { processed: number; total: number };
     expect(replay.processed).toBe(replay.total);
 
-    // The rebuilt generation parks the same orders again (operators resolve them per generation)
-    // and is otherwise identical.
+    // Identical, the resolved orders included: the skip and the retry carried into generation 2.
     const after = await projector.viewRows();
-    const unparked = (rows: typeof before) =>
-      rows.filter((row) => !['gappy', 'odd'].includes(row.order_id)).map((row) => row.document);
-    expect(unparked(after)).toEqual(unparked(before));
+    expect(after.map((row) => row.document)).toEqual(before.map((row) => row.document));
+    for (const orderId of resolved) {
+      const versions = seen.filter((s) => s.orderId === orderId).map((s) => s.version);
+      expect([orderId, versions]).toEqual([orderId, [...versions].sort((a, b) => a - b)]);
+      expect(versions.at(-1)).toBe(3);
+    }
+    expect(seen.filter((s) => s.orderId === 'missing')).toEqual([]);
+    const parked = await projector.admin(instance, 'GET', '/admin/parked');
+    expect(parked.body.generation).toBe(2);
+    const items = parked.body.items as { orderId: string; version: number; resolution: string }[];
+    expect(items.filter((item) => item.resolution === null)).toEqual([]);
+    expect(
+      items
+        .filter((item) => item.orderId === 'odd')
+        .map((item) => [item.version, item.resolution])
+        .sort(),
+    ).toEqual([
+      [2, 'skipped'],
+      [3, 'applied'],
+    ]);
     await waitFor(
       async () => {
         const { rows } = await projector.db.query('SELECT DISTINCT generation FROM order_view');

@@ -229,7 +229,7 @@ export class ProjectorUnderTest {
 
   async admin(
     instance: RunningApp,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     token: string | null = ADMIN_TOKEN,
   ): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -42,6 +42,15 @@ export class AdminController {
   async replay(): Promise<{ replayId: string; status: string; generation: number }> {
     const replay = await this.replays.start();
     return { replayId: replay.replayId, status: replay.status, generation: replay.generation };
+  }
+
+  @Delete('projections/order-view/replay')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{replayId, status: "cancelled"}: its generation is deleted' })
+  @ApiNotFoundResponse({ description: 'No replay is running' })
+  async cancelReplay(): Promise<{ replayId: string; status: string }> {
+    const replay = await this.replays.cancel();
+    return { replayId: replay.replayId, status: replay.status };
   }
 
   @Get('projections/order-view')

@@ -13,18 +13,29 @@ import { PROJECTOR_OPTIONS, type ProjectorOptions } from '../projector.options';
 import { OrderViewWriter } from '../view/order-view-writer';
 import { ReplayRun } from './replay-run';
 import {
+  cancelRunningReplay,
   deleteRetiredGenerations,
   insertReplay,
   markReplayFailed,
+  ReplayNotRunningError,
   runningReplay,
   type Replay,
 } from './replays.tables';
 
-/** Starts replays, and on boot joins the one running (its starter may have died). */
+/** How often every instance looks for a running replay to take part in. */
+const WATCH_MS = 1_000;
+
+/**
+ * Starts and cancels replays, and takes part in the one running whoever started it: every
+ * instance joins the replay's consumer group, so the replay goes on while any instance lives.
+ */
 @Injectable()
 export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Replay');
   private run?: ReplayRun;
+  private watcher?: NodeJS.Timeout;
+  private watching?: Promise<void>;
+  private closing = false;
 
   constructor(
     @Inject(Pool) private readonly pool: Pool,
@@ -40,22 +51,64 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   async start(): Promise<Replay> {
     const endOffsets = await this.kafka.endOffsets(this.options.topic);
     const replay = await insertReplay(this.pool, randomUUID(), endOffsets);
-    await this.join(replay);
+    try {
+      await this.join(replay);
+    } catch (error) {
+      // Recorded as failed so that the next replay may start, rather than 409 for ever.
+      await markReplayFailed(this.pool, replay, (error as Error).message);
+      throw error;
+    }
+    return replay;
+  }
+
+  /**
+   * Marks the running replay cancelled and stops this instance's part in it; the others stop at
+   * their next tick. Its generation is deleted in the background.
+   */
+  async cancel(): Promise<Replay> {
+    const replay = await cancelRunningReplay(this.pool);
+    if (!replay) throw new ReplayNotRunningError();
+    const run = this.run?.replay.replayId === replay.replayId ? this.run : undefined;
+    await run?.stop();
+    const cleanUp = run ? run.finish() : deleteRetiredGenerations(this.pool);
+    cleanUp.catch((error: Error) =>
+      this.logger.warn(`replay ${replay.replayId}: removing its generation: ${error.message}`),
+    );
+    this.logger.log(`replay ${replay.replayId} cancelled`);
     return replay;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const replay = await runningReplay(this.pool);
-    if (replay) {
-      await this.join(replay);
-    } else {
+    if (!(await runningReplay(this.pool))) {
       const deleted = await deleteRetiredGenerations(this.pool);
       if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
     }
+    await this.watch();
+    this.watcher = setInterval(() => void this.watch(), WATCH_MS);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.watcher);
+    await this.watching;
     await this.run?.stop();
+  }
+
+  /** Joins the running replay if this instance has no part in it (it may have started elsewhere). */
+  private watch(): Promise<void> {
+    this.watching ??= (async () => {
+      try {
+        const replay = await runningReplay(this.pool);
+        if (replay && !this.run && !this.closing) await this.join(replay);
+      } catch (error) {
+        this.logger.warn(
+          `joining the running replay failed (retrying): ${(error as Error).message}`,
+        );
+      } finally {
+        this.watching = undefined;
+      }
+    })();
+    return this.watching;
   }
 
   private async join(replay: Replay): Promise<void> {
@@ -79,9 +132,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
     try {
       await run.start();
     } catch (error) {
-      // Recorded as failed so that the next replay may start, rather than 409 for ever.
       await run.stop().catch(() => undefined);
-      await markReplayFailed(this.pool, replay, (error as Error).message);
       throw error;
     }
   }

@@ -51,6 +51,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   private ticker?: NodeJS.Timeout;
   private ticking = false;
   private stopped?: Promise<void>;
+  private finished?: Promise<void>;
 
   constructor(
     readonly replay: Replay,
@@ -123,7 +124,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       const { pool, options, metrics } = this.deps;
       const running = await runningReplay(pool);
       if (running?.replayId !== this.replay.replayId) {
-        // Switched (or abandoned) by another instance.
+        // Switched, cancelled or failed, here or by another instance.
         await this.finish();
         return;
       }
@@ -144,13 +145,17 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
     }
   }
 
-  private async finish(): Promise<void> {
-    await this.stop();
-    await this.deps.kafka.deleteGroup(this.groupId).catch(() => {
-      // Another instance may still be leaving the group; the group is empty and harmless.
-    });
-    const deleted = await deleteRetiredGenerations(this.deps.pool);
-    if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
+  /** Stops, then removes what the replay leaves behind: its group and retired generations. */
+  finish(): Promise<void> {
+    this.finished ??= (async () => {
+      await this.stop();
+      await this.deps.kafka.deleteGroup(this.groupId).catch(() => {
+        // Another instance may still be leaving the group; the group is empty and harmless.
+      });
+      const deleted = await deleteRetiredGenerations(this.deps.pool);
+      if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
+    })();
+    return this.finished;
   }
 }
 

@@ -6,7 +6,7 @@ import { readCheckpoints, VIEW_CHANGED_CHANNEL } from '../view/order-view.tables
 export interface Replay {
   replayId: string;
   generation: number;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
   /** Per partition, the topic's end offset when the replay started. */
   targetOffsets: Record<string, string>;
   totalEvents: number;
@@ -18,6 +18,13 @@ export class ReplayAlreadyRunningError extends Error {
   constructor() {
     super('A replay of the order view is already running');
     this.name = 'ReplayAlreadyRunningError';
+  }
+}
+
+export class ReplayNotRunningError extends Error {
+  constructor() {
+    super('No replay of the order view is running');
+    this.name = 'ReplayNotRunningError';
   }
 }
 
@@ -35,6 +42,9 @@ export async function insertReplay(
   const total = endOffsets.reduce((sum, e) => sum + BigInt(e.offset), 0n);
   try {
     return await withTransaction(pool, async (client) => {
+      // Waits for operators' resolutions in flight (they lock it in share mode): each one either
+      // commits its decisions before this replay reads a record, or sees this replay running.
+      await client.query('SELECT 1 FROM order_view_state FOR UPDATE');
       const { rows } = await client.query<Replay>(
         `INSERT INTO order_view_replays (replay_id, generation, status, target_offsets, total_events)
          SELECT $1, greatest(s.current_generation,
@@ -59,6 +69,15 @@ export async function markReplayFailed(pool: Pool, replay: Replay, error: string
       WHERE replay_id = $1 AND status = 'running'`,
     [replay.replayId, error.slice(0, 1_000)],
   );
+}
+
+/** Marks the running replay cancelled; the instances running it stop at their next tick. */
+export async function cancelRunningReplay(pool: Pool): Promise<Replay | undefined> {
+  const { rows } = await pool.query<Replay>(
+    `UPDATE order_view_replays SET status = 'cancelled', finished_at = now()
+      WHERE status = 'running' RETURNING ${REPLAY_COLUMNS}`,
+  );
+  return rows[0];
 }
 
 export async function runningReplay(db: Pool | ClientBase): Promise<Replay | undefined> {

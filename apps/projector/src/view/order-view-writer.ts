@@ -1,15 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { withTransaction } from '@app/database';
-import { projectOrderEvent, skipOrderEvent } from '@app/order-view';
+import { projectBatch, type BatchOutcome, type PositionedEvent } from './project-batch';
 import {
-  projectBatch,
-  storedAfter,
-  type BatchOutcome,
-  type PositionedEvent,
-  type StoredOrder,
-} from './project-batch';
-import {
+  generationBeingBuilt,
+  loadDecisions,
   loadOrders,
   lockCurrentGeneration,
   lockOpenParkedEvents,
@@ -17,11 +12,19 @@ import {
   notifyViewChanged,
   resolveParkedEvents,
   saveCheckpoint,
+  saveDecisions,
   saveOrders,
   saveParkedEvents,
   updateParkedReason,
   type ParkedEventRow,
 } from './order-view.tables';
+import {
+  decisionKeyOf,
+  decisionOf,
+  resumeParked,
+  type OperatorDecision,
+  type ResumedOrder,
+} from './resume-parked';
 
 export interface PartitionBatch {
   topic: string;
@@ -72,6 +75,8 @@ export class OrderViewWriter {
       const outcome = projectBatch(start, batch.events);
       await saveOrders(client, generation, outcome.changed.values());
       await saveParkedEvents(client, generation, outcome.parked);
+      const parkedOrders = outcome.parked.map((event) => event.envelope.orderId);
+      const resumed = await this.resumeAsDecided(client, generation, parkedOrders);
       await saveCheckpoint(client, generation, batch.topic, {
         partition: batch.partition,
         nextOffset: batch.nextOffset,
@@ -79,7 +84,7 @@ export class OrderViewWriter {
       });
       // Also for a replay: its generation may have become current meanwhile, and waking the
       // query-service's waiters for nothing costs one lookup.
-      if (outcome.changed.size > 0) await notifyViewChanged(client);
+      if (outcome.changed.size > 0 || resumed > 0) await notifyViewChanged(client);
       return { ...outcome, generation };
     });
   }
@@ -88,7 +93,8 @@ export class OrderViewWriter {
    * Applies an order's parked events again, in version order, as far as they go. With `skip`,
    * the first one is set aside first: its version counts as seen without its content, which is
    * how an operator gets an order past a gap that will never be filled or an event this version
-   * cannot apply.
+   * cannot apply. The decision is kept for every event it resolved, so that the generations
+   * replays build resolve them the same way.
    */
   async resolveParked(orderId: string, action: 'retry' | 'skip'): Promise<ParkedResolution> {
     return withTransaction(this.pool, async (client) => {
@@ -98,44 +104,78 @@ export class OrderViewWriter {
       const parked = await lockOpenParkedEvents(client, generation, orderId);
       if (parked.length === 0) throw new OrderNotParkedError(orderId);
 
-      const { orders } = await loadOrders(client, generation, [orderId]);
-      let stored: StoredOrder | undefined = orders.get(orderId);
-      const resolved: { event: ParkedEventRow; resolution: 'applied' | 'skipped' | 'duplicate' }[] =
-        [];
-      let remaining = parked;
-      if (action === 'skip') {
-        const [first, ...rest] = parked;
-        if (stored && first.version > stored.view.version) {
-          const view = skipOrderEvent(stored.view, first.envelope);
-          stored = storedAfter(stored, first.envelope, view, { applied: false });
-        }
-        resolved.push({ event: first, resolution: 'skipped' });
-        remaining = rest;
+      const result = await this.resume(
+        client,
+        generation,
+        parked,
+        (_, index) => action === 'skip' && index === 0,
+      );
+      await saveDecisions(
+        client,
+        result.resolved.map(({ event, resolution }) => ({
+          envelope: event.envelope,
+          decision: decisionOf(resolution),
+        })),
+      );
+      const building = await generationBeingBuilt(client);
+      if (building !== undefined && building !== generation) {
+        // The replay's batches of this partition hold the same lock: either they see the
+        // decision, or this sees what they parked.
+        await lockPartition(client, building, partition);
+        await this.resumeAsDecided(client, building, [orderId]);
       }
-      let blocked = 0;
-      for (const [index, event] of remaining.entries()) {
-        const outcome = projectOrderEvent(stored?.view, event.envelope);
-        if (outcome.kind === 'unapplicable') {
-          await updateParkedReason(client, generation, event, outcome.reason);
-          blocked = remaining.length - index;
-          break;
-        }
-        if (outcome.kind === 'applied') {
-          stored = storedAfter(stored, event.envelope, outcome.view, { applied: true });
-        }
-        resolved.push({ event, resolution: outcome.kind });
-      }
-      if (stored) await saveOrders(client, generation, [stored]);
-      await resolveParkedEvents(client, generation, resolved);
       await notifyViewChanged(client);
       return {
         orderId,
-        version: stored?.view.version ?? null,
-        applied: resolved.filter((entry) => entry.resolution === 'applied').length,
-        skipped: resolved.filter((entry) => entry.resolution === 'skipped').length,
-        stillParked: blocked,
+        version: result.stored?.view.version ?? null,
+        applied: result.resolved.filter((entry) => entry.resolution === 'applied').length,
+        skipped: result.resolved.filter((entry) => entry.resolution === 'skipped').length,
+        stillParked: result.stillParked,
       };
     });
+  }
+
+  /**
+   * Orders parked on an event an operator resolved before (in this generation's predecessor: a
+   * replay reads it again) are resolved the same way, so an operator decides once. Returns how
+   * many orders it resumed.
+   */
+  private async resumeAsDecided(
+    client: PoolClient,
+    generation: number,
+    orderIds: string[],
+  ): Promise<number> {
+    const orders = [...new Set(orderIds)];
+    const decisions = await loadDecisions(client, orders);
+    if (decisions.size === 0) return 0;
+    const decided = (event: ParkedEventRow): OperatorDecision | undefined =>
+      decisions.get(decisionKeyOf(event.envelope));
+    let resumed = 0;
+    for (const orderId of orders) {
+      const parked = await lockOpenParkedEvents(client, generation, orderId);
+      if (!parked.some((event) => decided(event) !== undefined)) continue;
+      await this.resume(client, generation, parked, (event) => decided(event) === 'skip');
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  /** `parked`: one order's open parked events in version order, locked. */
+  private async resume(
+    client: PoolClient,
+    generation: number,
+    parked: ParkedEventRow[],
+    skip: (event: ParkedEventRow, index: number) => boolean,
+  ): Promise<ResumedOrder<ParkedEventRow>> {
+    const orderId = parked[0].orderId;
+    const { orders } = await loadOrders(client, generation, [orderId]);
+    const result = resumeParked(orders.get(orderId), parked, skip);
+    if (result.stored) await saveOrders(client, generation, [result.stored]);
+    if (result.blocked) {
+      await updateParkedReason(client, generation, result.blocked.event, result.blocked.reason);
+    }
+    await resolveParkedEvents(client, generation, result.resolved);
+    return result;
   }
 
   private async parkedPartition(

@@ -2,6 +2,7 @@ import type { ClientBase, Pool } from 'pg';
 import type { OrderEventEnvelope } from '@app/order-events';
 import type { OrderView } from '@app/order-view';
 import type { ParkedEvent, StoredOrder } from './project-batch';
+import { decisionKey, decisionKeyOf, type OperatorDecision } from './resume-parked';
 
 /**
  * The SQL of the read database (apps/projector/migrations). Every function takes the
@@ -278,4 +279,60 @@ export async function listParkedEvents(
     [generation, limit],
   );
   return rows;
+}
+
+/** The generation a running replay is building, if one runs. */
+export async function generationBeingBuilt(client: ClientBase): Promise<number | undefined> {
+  const { rows } = await client.query<{ generation: number }>(
+    `SELECT generation FROM order_view_replays WHERE status = 'running'`,
+  );
+  return rows[0]?.generation;
+}
+
+/** Operators' decisions on events of `orderIds`, taken in any generation, by decisionKey. */
+export async function loadDecisions(
+  client: ClientBase,
+  orderIds: string[],
+): Promise<Map<string, OperatorDecision>> {
+  if (orderIds.length === 0) return new Map();
+  const { rows } = await client.query<{
+    order_id: string;
+    version: number;
+    event_id: string;
+    decision: OperatorDecision;
+  }>(
+    `SELECT order_id, version, event_id, decision FROM parked_event_decisions
+      WHERE order_id = ANY($1::text[])`,
+    [orderIds],
+  );
+  return new Map(
+    rows.map((row) => [decisionKey(row.order_id, row.version, row.event_id), row.decision]),
+  );
+}
+
+export async function saveDecisions(
+  client: ClientBase,
+  decisions: { envelope: OrderEventEnvelope; decision: OperatorDecision }[],
+): Promise<void> {
+  if (decisions.length === 0) return;
+  const rows = new Map(
+    decisions.map(({ envelope, decision }) => [
+      decisionKeyOf(envelope),
+      {
+        order_id: envelope.orderId,
+        version: envelope.version,
+        event_id: envelope.eventId,
+        decision,
+      },
+    ]),
+  );
+  await client.query(
+    `INSERT INTO parked_event_decisions (order_id, version, event_id, decision)
+     SELECT r.order_id, r.version, r.event_id, r.decision
+       FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, version integer, event_id text,
+            decision text)
+     ON CONFLICT (order_id, version, event_id) DO UPDATE
+        SET decision = EXCLUDED.decision, decided_at = now()`,
+    [JSON.stringify([...rows.values()])],
+  );
 }
