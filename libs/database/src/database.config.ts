@@ -9,6 +9,18 @@ export class DatabaseEnv {
   @Min(1)
   @Max(500)
   DATABASE_POOL_MAX: number = 10;
+
+  /** A statement running longer is cancelled (57014, retried as transient). */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS: number = 15_000;
+
+  /** A statement waiting longer for a lock is cancelled (55P03, retried as transient). */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_LOCK_TIMEOUT_MS: number = 5_000;
 }
 
 export interface DatabaseOptions {
@@ -16,8 +28,16 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Shown in pg_stat_activity, so a connection can be traced to its app. */
   applicationName: string;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
 }
 
 export function databaseOptionsFromEnv(env: DatabaseEnv, applicationName: string): DatabaseOptions {
-  return { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName };
+  return {
+    url: env.DATABASE_URL,
+    poolMax: env.DATABASE_POOL_MAX,
+    applicationName,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
+  };
 }

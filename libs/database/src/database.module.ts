@@ -41,6 +41,12 @@ export class DatabaseModule {
               // A request waits this long for a connection, then fails as "unavailable" (503).
               connectionTimeoutMillis: 5_000,
               keepAlive: true,
+              // Nothing waits on the database unbounded: a lock held by a migration or an
+              // operator's session, or a stuck statement, fails the work (a transient error that
+              // is retried) instead of hanging it, so a consumer's batch cannot stall unseen.
+              statement_timeout: options.statementTimeoutMs,
+              lock_timeout: options.lockTimeoutMs,
+              idle_in_transaction_session_timeout: 60_000,
             });
             // A pooled connection that PostgreSQL drops (restart, failover) emits 'error'; without
             // a listener Node would end the process. The pool replaces the connection.
