@@ -37,3 +37,28 @@ export async function committedOffsetsByKafkaTools(
   }
   return offsets;
 }
+
+/** How many members a group has, as kafka-consumer-groups --describe --members reports it. */
+export async function groupMemberCountByKafkaTools(
+  brokers: string[],
+  group: string,
+): Promise<number> {
+  const libs = await installKafkaJars();
+  const { stdout } = await execFileAsync(
+    'java',
+    [
+      '-cp',
+      `${libs}/*`,
+      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+      '--bootstrap-server',
+      brokers.join(','),
+      '--describe',
+      '--members',
+      '--group',
+      group,
+    ],
+    { maxBuffer: 10 * 1024 * 1024 },
+  );
+  // Columns: GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS
+  return stdout.split('\n').filter((line) => line.trim().split(/\s+/)[0] === group).length;
+}

@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Pool } from 'pg';
-import { committedOffsetsByKafkaTools } from '../../../test/infra/kafka-tools';
+import {
+  committedOffsetsByKafkaTools,
+  groupMemberCountByKafkaTools,
+} from '../../../test/infra/kafka-tools';
 import {
   createTestDatabase,
   kafkaBrokers,
@@ -195,6 +198,59 @@ describe('ReliableConsumer on the real cluster', () => {
         Object.fromEntries(ends.map((end) => [end.partition, BigInt(end.high)])),
       );
       await expectCommittedOffsetsHandled(final);
+    });
+
+    it('a member frozen past its session timeout (evicted) rejoins and consumes again', async () => {
+      await sink.query('TRUNCATE handled');
+      const topic = await createTopic('evicted', 2);
+      const group = uniqueName('evicted-group');
+      const produce = (from: number, n: number) =>
+        producer.send(
+          topic,
+          Array.from({ length: n }, (_, i) => ({
+            key: `order-${i % 10}`,
+            value: `event-${from + i}`,
+          })),
+        );
+      await produce(0, 300);
+      // Slow batches, so that the freeze lands in the middle of one.
+      const frozen = startConsumerProcess(topic, group, {
+        SESSION_TIMEOUT_MS: '6000',
+        RECORD_DELAY_MS: '20',
+      });
+      const other = startConsumerProcess(topic, group, { SESSION_TIMEOUT_MS: '6000' });
+      try {
+        await waitFor(async () => (await count()) >= 50, {
+          timeoutMs: 60_000,
+          description: 'consumption under way',
+        });
+        frozen.child.kill('SIGSTOP'); // a GC pause, a VM stall: no heartbeat, sockets open
+        await waitFor(async () => (await count()) === 300, {
+          timeoutMs: 90_000,
+          description: 'the other member to take over once the frozen one is evicted',
+        });
+        frozen.child.kill('SIGCONT');
+        // The evicted member finds its commit refused; it must rejoin, not stop for good.
+        await waitFor(
+          async () => (await groupMemberCountByKafkaTools(kafkaBrokers(), group)) === 2,
+          {
+            timeoutMs: 60_000,
+            description: 'the evicted member back in the group (kafka-consumer-groups)',
+          },
+        );
+        other.child.kill('SIGKILL');
+        await exited(other.child);
+        await produce(300, 100);
+        await waitFor(async () => (await count()) === 400, {
+          timeoutMs: 90_000,
+          description: 'the once-evicted member, now alone, to handle new records',
+        });
+      } finally {
+        frozen.child.kill('SIGCONT');
+        frozen.child.kill('SIGKILL');
+        other.child.kill('SIGKILL');
+        await Promise.all([exited(frozen.child), exited(other.child)]);
+      }
     });
 
     async function count(): Promise<number> {

@@ -2,7 +2,8 @@
  * A consumer process for the crash test (reliable-consumer.int-spec.ts): it handles records
  * into an idempotent PostgreSQL sink, one row at a time so that a kill can land mid-batch.
  * With PAUSE_MID_BATCH_AFTER=n it prints MID_BATCH once n records are handled while a batch is
- * half done, and hangs there, waiting for the test to SIGKILL it.
+ * half done, and hangs there, waiting for the test to SIGKILL it. RECORD_DELAY_MS slows each
+ * record down (long batches); SESSION_TIMEOUT_MS sets the group session timeout.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
@@ -12,6 +13,7 @@ import { durableProducerSettings } from '../producer-settings';
 
 const env = process.env as Record<string, string>;
 const pauseAfter = env.PAUSE_MID_BATCH_AFTER ? Number(env.PAUSE_MID_BATCH_AFTER) : Infinity;
+const recordDelayMs = Number(env.RECORD_DELAY_MS ?? 0);
 const pool = new Pool({ connectionString: env.DATABASE_URL, max: 2 });
 const kafka = new Kafka({
   clientId: 'crash-test',
@@ -30,6 +32,7 @@ const sink: BatchHandler<string> = {
         [batch.partition, item.record.offset, item.value],
       );
       handled += 1;
+      if (recordDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, recordDelayMs));
       const midBatch = index > 0 && index < batch.items.length - 1;
       if (handled >= pauseAfter && midBatch) {
         console.log('MID_BATCH');
@@ -41,7 +44,11 @@ const sink: BatchHandler<string> = {
 
 const consumer = new ReliableConsumer(
   kafka,
-  { groupId: env.GROUP, topics: [env.TOPIC] },
+  {
+    groupId: env.GROUP,
+    topics: [env.TOPIC],
+    sessionTimeoutMs: env.SESSION_TIMEOUT_MS ? Number(env.SESSION_TIMEOUT_MS) : undefined,
+  },
   sink,
   new ReliableProducer(kafka, durableProducerSettings()),
 );
