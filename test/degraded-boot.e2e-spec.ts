@@ -184,7 +184,7 @@ describe('boot while the cluster is degraded (built apps, real cluster)', () => 
   it('with no broker reachable, boot gives up after KAFKA_CONNECT_TIMEOUT_MS with one clear line, no stack', async () => {
     const closedPorts = [await freePort(), await freePort()];
     const startedAt = Date.now();
-    const { code, stderr } = await runToExit('command-service', {
+    const { code, stdout, stderr } = await runToExit('command-service', {
       DATABASE_URL: commands.serviceUrl,
       KAFKA_BROKERS: closedPorts.map((port) => `127.0.0.1:${port}`).join(','),
       KAFKA_CONNECT_TIMEOUT_MS: '3000',
@@ -199,6 +199,8 @@ describe('boot while the cluster is degraded (built apps, real cluster)', () => 
     expect(lines.filter((line) => line.includes('Kafka unreachable'))).toHaveLength(1);
     expect(lines).toHaveLength(1);
     expect(stderr).not.toContain('    at ');
+    // While it retried, it said so (logs are not held back until the server listens).
+    expect(stdout).toContain(`ECONNREFUSED 127.0.0.1:${closedPorts[0]}`);
   }, 60_000);
 
   // A measurement, not an assertion (timings do not belong in tests): how long a projector
@@ -236,12 +238,14 @@ function stillRunning(app: RunningApp): boolean {
 function runToExit(
   app: string,
   env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [resolve(__dirname, '../dist/apps', app, 'src/main.js')], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((done) => child.once('close', (code) => done({ code, stderr })));
+  return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
 }
