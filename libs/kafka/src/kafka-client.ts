@@ -7,6 +7,9 @@ import { guardTopics, type GuardReport } from './topic-guard';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 const CONNECT_BACKOFF_MAX_MS = 5_000;
+/** kafkajs's wording before a connection error; not the cause, so left out of the boot line. */
+const SEED_BROKER_RETRY =
+  /^Failed to connect to seed broker, trying another broker from the list: /;
 
 /** A consumer whose health readiness reports. */
 export interface WatchedConsumer {
@@ -185,7 +188,9 @@ export class KafkaClient {
     // a send that ended in doubt, which is what keeps the sequence numbers (and EoS) sound.
     if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
     const detail = typeof log.error === 'string' ? `: ${log.error}` : '';
-    if (entry.level === logLevel.ERROR) this.lastKafkajsError = `${log.message}${detail}`;
+    if (entry.level === logLevel.ERROR) {
+      this.lastKafkajsError = `${log.message}${detail}`.replace(SEED_BROKER_RETRY, '');
+    }
     this.logger.warn(`kafkajs: ${log.message}${detail}`);
   }
 }
