@@ -36,6 +36,10 @@ export async function createHttpApp(rootModule: DynamicModule): Promise<NestFast
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // Nest would keep buffering until the server listens: everything logged while the modules
+  // initialise (Kafka retried at boot for up to KAFKA_CONNECT_TIMEOUT_MS) would appear only then,
+  // or never when boot fails. Logged as it happens instead.
+  app.flushLogs();
   return app;
 }
 

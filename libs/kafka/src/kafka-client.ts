@@ -7,6 +7,9 @@ import { guardTopics, type GuardReport } from './topic-guard';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 const CONNECT_BACKOFF_MAX_MS = 5_000;
+/** kafkajs's wording before a connection error; not the cause, so left out of the boot line. */
+const SEED_BROKER_RETRY =
+  /^Failed to connect to seed broker, trying another broker from the list: /;
 
 /** A consumer whose health readiness reports. */
 export interface WatchedConsumer {
@@ -20,6 +23,10 @@ export class KafkaClient {
   private admin?: Promise<Admin>;
   private guardReport: GuardReport = { created: [], warnings: [] };
   private readonly watched = new Set<WatchedConsumer>();
+  /** Set by the first untilReachable: one deadline for the whole boot. */
+  private bootDeadline?: number;
+  /** What kafkajs last reported failing, to name the cause when an attempt is cut off. */
+  private lastKafkajsError?: string;
 
   constructor(
     readonly options: KafkaModuleOptions,
@@ -49,24 +56,41 @@ export class KafkaClient {
 
   /**
    * Retries `work` while the cluster cannot be reached (kafkajs tries each listed broker in
-   * turn), with backoff, up to the connect timeout; then one clear line. A durability refusal
-   * is an answer, not an outage: it is thrown at once.
+   * turn), with backoff, until the boot deadline: `connectTimeoutMs` after the first call, shared
+   * by every step of the boot (topic guard, producer). Then one clear line. An attempt still
+   * running at the deadline is abandoned (one attempt alone can take seconds: kafkajs retries
+   * its connects); boot fails and the process exits. A durability refusal is an answer, not an
+   * outage: it is thrown at once.
    */
   async untilReachable<T>(work: () => Promise<T>): Promise<T> {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
+    this.bootDeadline ??= Date.now() + timeoutMs;
+    const deadline = this.bootDeadline;
+    const unavailable = (cause: unknown) =>
+      new KafkaUnavailableError(this.options.brokers, timeoutMs, cause);
     for (let backoff = 250; ; backoff = Math.min(backoff * 2, CONNECT_BACKOFF_MAX_MS)) {
+      let cutOff = false;
+      let timer: NodeJS.Timeout | undefined;
+      const deadlinePassed = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => {
+            cutOff = true;
+            reject(new Error(this.lastKafkajsError ?? 'no answer'));
+          },
+          Math.max(0, deadline - Date.now()),
+        );
+      });
       try {
-        return await work();
+        return await Promise.race([work(), deadlinePassed]);
       } catch (error) {
         if (error instanceof KafkaDurabilityError) throw error;
-        if (Date.now() + backoff >= deadline) {
-          throw new KafkaUnavailableError(this.options.brokers, timeoutMs, error);
-        }
+        if (cutOff || Date.now() + backoff >= deadline) throw unavailable(error);
         this.logger.warn(
           `Kafka not reachable yet (${(error as Error).message}); retrying in ${backoff} ms`,
         );
         await new Promise((resolve) => setTimeout(resolve, backoff));
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
@@ -158,11 +182,15 @@ export class KafkaClient {
    * success (a coordinator still loading, a leader moving). Real failures reach the app as this
    * module's typed errors, so kafkajs's own lines are diagnostics: logged as warnings.
    */
-  private logKafkajs({ log }: LogEntry): void {
+  private logKafkajs(entry: LogEntry): void {
+    const { log } = entry;
     // ReliableProducer limits kafkajs's own retries on purpose and starts a new producer id after
     // a send that ended in doubt, which is what keeps the sequence numbers (and EoS) sound.
     if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
     const detail = typeof log.error === 'string' ? `: ${log.error}` : '';
+    if (entry.level === logLevel.ERROR) {
+      this.lastKafkajsError = `${log.message}${detail}`.replace(SEED_BROKER_RETRY, '');
+    }
     this.logger.warn(`kafkajs: ${log.message}${detail}`);
   }
 }
