@@ -4,15 +4,8 @@ import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
 
 const execFileAsync = promisify(execFile);
 
-/**
- * A group's committed offsets as Kafka's own kafka-consumer-groups tool reports them: an
- * independent witness, not our client's view. Partition → committed offset (absent: none).
- */
-export async function committedOffsetsByKafkaTools(
-  brokers: string[],
-  group: string,
-  topic: string,
-): Promise<Map<number, bigint>> {
+/** kafka-consumer-groups (Kafka's own tool, from the jars) with `args`; its standard output. */
+async function consumerGroupCommand(brokers: string[], args: string[]): Promise<string> {
   const libs = await installKafkaJars();
   const { stdout } = await execFileAsync(
     'java',
@@ -22,12 +15,23 @@ export async function committedOffsetsByKafkaTools(
       'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
       '--bootstrap-server',
       brokers.join(','),
-      '--describe',
-      '--group',
-      group,
+      ...args,
     ],
     { maxBuffer: 10 * 1024 * 1024 },
   );
+  return stdout;
+}
+
+/**
+ * A group's committed offsets as Kafka's own kafka-consumer-groups tool reports them: an
+ * independent witness, not our client's view. Partition → committed offset (absent: none).
+ */
+export async function committedOffsetsByKafkaTools(
+  brokers: string[],
+  group: string,
+  topic: string,
+): Promise<Map<number, bigint>> {
+  const stdout = await consumerGroupCommand(brokers, ['--describe', '--group', group]);
   // Columns: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
   const offsets = new Map<number, bigint>();
   for (const line of stdout.split('\n')) {
@@ -43,22 +47,7 @@ export async function groupMemberCountByKafkaTools(
   brokers: string[],
   group: string,
 ): Promise<number> {
-  const libs = await installKafkaJars();
-  const { stdout } = await execFileAsync(
-    'java',
-    [
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-      '--bootstrap-server',
-      brokers.join(','),
-      '--describe',
-      '--members',
-      '--group',
-      group,
-    ],
-    { maxBuffer: 10 * 1024 * 1024 },
-  );
+  const stdout = await consumerGroupCommand(brokers, ['--describe', '--members', '--group', group]);
   // Columns: GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS
   return stdout.split('\n').filter((line) => line.trim().split(/\s+/)[0] === group).length;
 }
