@@ -41,6 +41,7 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
   const random = seededRandom(seed);
   const output: string[] = [];
   const live: RunningApp[] = [];
+  const starting: Promise<void>[] = [];
   let began = Date.now();
   const log = (message: string) =>
     process.stdout.write(`[chaos +${((Date.now() - began) / 1000).toFixed(1)} s] ${message}\n`);
@@ -80,14 +81,26 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
     }
   }
 
-  /** SIGKILLs a randomly chosen instance, then starts its replacement (ready: in its group). */
+  /**
+   * SIGKILLs a randomly chosen ready instance and starts its replacement without waiting for it,
+   * so that the next kill may land while the groups still rebalance. At least one instance
+   * other than the victim is ready (it answers the admin calls).
+   */
   async function killOne(moment: string): Promise<void> {
+    await waitFor(() => live.length >= 2, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      description: 'two ready instances',
+    });
     const victim = live.splice(random(0, live.length - 1), 1)[0];
     log(`kill ${victim.url} ${moment}`);
     await projector.kill(victim);
-    const replacement = await projector.start(output);
-    live.push(replacement);
-    log(`replacement ${replacement.url} ready`);
+    starting.push(
+      projector.start(output).then((replacement) => {
+        live.push(replacement);
+        log(`replacement ${replacement.url} ready`);
+      }),
+    );
   }
 
   it('afterwards the view is the fold of the topic, no event applied twice, and every instance consumes', async () => {
@@ -136,11 +149,11 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
     for (let k = 0; k < KILLS.before; k += 1) await killWhileStreaming();
 
     // The replay, with kills while it runs. It reads a partition in one or two batches here, so
-    // progress jumps: the moment is one of its phases, picked at random (its group forming, its
-    // group stable and reading, its first partitions applied); should it finish first, another
+    // progress jumps: the moment is one of its phases, picked at random (as soon as it runs, its
+    // group stable, its first partitions applied); should it finish first, another
     // one starts.
     let replay = await startReplay();
-    const phases = ['group forming', 'group stable', 'partitions applied'] as const;
+    const phases = ['at once', 'group stable', 'partitions applied'] as const;
     for (let k = 0; k < KILLS.during;) {
       // Enough is kept for the kills after the replay.
       const step = produceChunks(events.length - produced > 7 * chunkSize ? 1 : 0);
@@ -151,7 +164,7 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
           if (current?.replayId !== replay.replayId) return false;
           if (current.status !== 'running') return 'finished';
           const progress = `${current.processed} of ${current.total} processed`;
-          if (phase === 'group forming') return `${phase}, ${progress}`;
+          if (phase === 'at once') return `${phase}, ${progress}`;
           if (phase === 'partitions applied')
             return (current.processed ?? 0) > 0 ? progress : false;
           const state = await groupState(`${projector.groupId}-replay-${replay.replayId}`);
@@ -192,6 +205,7 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
     expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
     await projector.waitUntilCommittedAtEnd(60_000);
 
+    await Promise.all(starting);
     expect(live).toHaveLength(INSTANCES);
     for (const instance of live) {
       const ready = await waitFor(
