@@ -150,8 +150,7 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
 
     // The replay, with kills while it runs. It reads a partition in one or two batches here, so
     // progress jumps: the moment is one of its phases, picked at random (as soon as it runs, its
-    // group stable, its first partitions applied); should it finish first, another
-    // one starts.
+    // group stable, its first partitions applied); should it finish first, another one starts.
     let replay = await startReplay();
     const phases = ['at once', 'group stable', 'partitions applied'] as const;
     for (let k = 0; k < KILLS.during;) {
