@@ -216,7 +216,17 @@ describe('three projectors SIGKILLed at random moments during a stream and a rep
         { timeoutMs: 30_000, description: `${instance.url} to be ready` },
       );
       // Kafka's check is up only while the live consumer is a member, fetching, nothing stuck.
-      expect(ready).toMatchObject({ status: 'ready', checks: { kafka: { status: 'up' } } });
+      expect(ready).toMatchObject({
+        status: 'ready',
+        checks: {
+          kafka: {
+            status: 'up',
+            details: {
+              consumers: [{ group: projector.groupId, consuming: true, member: true }],
+            },
+          },
+        },
+      });
     }
     // Not asserted: a consumer restarted after a crash says so at error level, by design.
     const errors = output.filter((line) => /"level":(50|60)/.test(line));

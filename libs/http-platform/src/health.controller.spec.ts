@@ -7,16 +7,18 @@ const check = (name: string, run: () => Promise<ReadinessResult>): ReadinessChec
 });
 
 describe('HealthService.readiness', () => {
-  it('is ready when every check answers, passing warnings on', async () => {
+  it('is ready when every check answers, passing warnings and details on', async () => {
     const health = new HealthService([
       check('database', () => Promise.resolve({})),
-      check('kafka', () => Promise.resolve({ warning: 'relaxed durability' })),
+      check('kafka', () =>
+        Promise.resolve({ warning: 'relaxed durability', details: { consumers: [] } }),
+      ),
     ]);
     await expect(health.readiness()).resolves.toEqual({
       ready: true,
       checks: {
         database: { status: 'up' },
-        kafka: { status: 'up', warning: 'relaxed durability' },
+        kafka: { status: 'up', warning: 'relaxed durability', details: { consumers: [] } },
       },
     });
   });

@@ -9,6 +9,7 @@ interface CheckReport {
   status: 'up' | 'down';
   warning?: string;
   error?: string;
+  details?: Record<string, unknown>;
 }
 
 export class HealthService {
@@ -18,8 +19,11 @@ export class HealthService {
     const reports = await Promise.all(
       this.checks.map(async (check): Promise<[string, CheckReport]> => {
         try {
-          const { warning } = await withTimeout(check.check(), CHECK_TIMEOUT_MS);
-          return [check.name, warning ? { status: 'up', warning } : { status: 'up' }];
+          const { warning, details } = await withTimeout(check.check(), CHECK_TIMEOUT_MS);
+          return [
+            check.name,
+            { status: 'up', ...(warning && { warning }), ...(details && { details }) },
+          ];
         } catch (error) {
           return [check.name, { status: 'down', error: (error as Error).message }];
         }

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { KafkaModuleOptions } from './kafka.config';
 import { KafkaDurabilityError, KafkaUnavailableError } from './kafka.errors';
 import type { TopicPartitionOffset } from './kafka.types';
-import type { ConsumerHealth, KafkaLogger, ReliableConsumerOptions } from './reliable-consumer';
+import type { ConsumerStatus, KafkaLogger, ReliableConsumerOptions } from './reliable-consumer';
 import { guardTopics, type GuardReport } from './topic-guard';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
@@ -13,8 +13,7 @@ const SEED_BROKER_RETRY =
 
 /** A consumer whose health readiness reports. */
 export interface WatchedConsumer {
-  readonly groupId: string;
-  health(): ConsumerHealth;
+  status(): ConsumerStatus;
 }
 
 /** The app's one kafkajs instance and admin client; kafkajs stays behind this module. */
@@ -121,12 +120,9 @@ export class KafkaClient {
     this.watched.add(consumer);
   }
 
-  /** The watched consumers that are not consuming, one line each. */
-  get consumerProblems(): string[] {
-    return [...this.watched].flatMap((consumer) => {
-      const { consuming, reason } = consumer.health();
-      return consuming ? [] : [`consumer group ${consumer.groupId}: ${reason}`];
-    });
+  /** How each watched consumer is doing. */
+  get consumerStatuses(): ConsumerStatus[] {
+    return [...this.watched].map((consumer) => consumer.status());
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -15,9 +15,18 @@ export class KafkaReadinessCheck implements ReadinessCheck {
   async check(): Promise<ReadinessResult> {
     const brokers = await this.kafka.brokerIds();
     if (brokers.length === 0) throw new Error('the cluster reports no brokers');
-    const problems = [...this.kafka.consumerProblems, ...this.producer.problems];
+    const consumers = this.kafka.consumerStatuses;
+    const problems = [
+      ...consumers
+        .filter((consumer) => !consumer.consuming)
+        .map((consumer) => `consumer group ${consumer.group}: ${consumer.reason}`),
+      ...this.producer.problems,
+    ];
     if (problems.length > 0) throw new Error(problems.join('; '));
     const warnings = this.kafka.durabilityWarnings;
-    return warnings.length > 0 ? { warning: warnings.join('; ') } : {};
+    return {
+      ...(warnings.length > 0 && { warning: warnings.join('; ') }),
+      ...(consumers.length > 0 && { details: { consumers } }),
+    };
   }
 }

@@ -60,6 +60,15 @@ export interface ConsumerHealth {
   reason?: string;
 }
 
+/** What readiness shows of a consumer. */
+export interface ConsumerStatus extends ConsumerHealth {
+  group: string;
+  member: boolean;
+  /** ISO times; null before the first. */
+  lastBatchAt: string | null;
+  lastFetchAt: string | null;
+}
+
 export const CONSUMER_DEFAULTS = Object.freeze({
   attemptsBeforeIsolating: 3,
   // Short enough that a dead member's partitions move on within seconds, above the broker's
@@ -114,6 +123,7 @@ export class ReliableConsumer<T> {
   private fatal?: string;
   private crashReason?: string;
   private lastFetchAt = 0;
+  private lastBatchAt = 0;
   private readonly inProgressSince = new Map<string, number>();
   private readonly failing = new Map<string, { since: number; message: string }>();
 
@@ -200,6 +210,18 @@ export class ReliableConsumer<T> {
       return { consuming: false, reason: `no fetch for ${seconds(this.lastFetchAt)}` };
     }
     return { consuming: true };
+  }
+
+  /** health() with what it is based on, as readiness shows it. */
+  status(now = Date.now()): ConsumerStatus {
+    const iso = (time: number) => (time > 0 ? new Date(time).toISOString() : null);
+    return {
+      group: this.groupId,
+      ...this.health(now),
+      member: this.member,
+      lastBatchAt: iso(this.lastBatchAt),
+      lastFetchAt: iso(this.lastFetchAt),
+    };
   }
 
   private async startConsumer(): Promise<void> {
@@ -349,6 +371,7 @@ export class ReliableConsumer<T> {
       // consumer rejoins (kafkajs itself, or a fresh consumer after its crash).
       await this.consumer?.commitOffsets([{ topic, partition, offset: nextOffset }]);
       payload.resolveOffset(lastOffset);
+      this.lastBatchAt = Date.now();
       this.metrics.recordsProcessed.inc({ group: this.options.groupId, topic }, messages.length);
       this.metrics.consumerLag.set(
         { group: this.options.groupId, topic, partition: String(partition) },
