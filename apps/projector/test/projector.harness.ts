@@ -174,7 +174,33 @@ export class ProjectorUnderTest {
         intervalMs: 500,
         description: `the view to equal the fold of ${events.length} events`,
       },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await this.viewDifferences(expected)}`);
+    });
+  }
+
+  /** What the view holds that `expected` does not, and the reverse: a few examples of each. */
+  private async viewDifferences(expected: Map<string, OrderView>): Promise<string> {
+    const rows = new Map((await this.viewRows()).map((row) => [row.order_id, row]));
+    const missing = [...expected.keys()].filter((id) => !rows.has(id));
+    const extra = [...rows.keys()].filter((id) => !expected.has(id));
+    const different = [...rows.values()]
+      .filter((row) => expected.has(row.order_id))
+      .filter((row) => !isDeepStrictEqual(row.document, expected.get(row.order_id)))
+      .map((row) => {
+        const want = expected.get(row.order_id)!;
+        return `${row.order_id}: view v${row.version} ${row.document.status}, fold v${want.version} ${want.status}`;
+      });
+    const { rows: parked } = await this.db.query<{ order_id: string; reason: string }>(
+      `SELECT order_id, reason FROM parked_events p JOIN order_view_state s
+          ON p.generation = s.current_generation WHERE resolution IS NULL LIMIT 5`,
     );
+    return [
+      `missing ${missing.length} (e.g. ${missing.slice(0, 3).join(', ')})`,
+      `extra ${extra.length} (e.g. ${extra.slice(0, 3).join(', ')})`,
+      `different ${different.length}: ${different.slice(0, 3).join('; ')}`,
+      `parked: ${parked.map((row) => `${row.order_id} (${row.reason})`).join('; ')}`,
+    ].join('\n');
   }
 
   /**
