@@ -308,12 +308,16 @@ export class ReliableConsumer<T> {
   private stopForGood(reason: string): void {
     this.fatal = reason;
     this.logger.error(reason);
-    void this.consumer?.disconnect().catch(() => undefined);
+    // Not from inside the GROUP_JOIN handler: kafkajs's runner is not marked running until the
+    // join returns, so a disconnect now would drop the runner without stopping it.
+    const consumer = this.consumer;
+    setTimeout(() => void consumer?.disconnect().catch(() => undefined), 0);
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
+    if (this.fatal) return;
     const partitionKey = key(topic, partition);
     this.inProgressSince.set(partitionKey, Date.now());
     // kafkajs heartbeats only between batches or when asked: a long batch (a lock wait, retries
