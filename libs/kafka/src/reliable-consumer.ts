@@ -38,9 +38,10 @@ export interface ReliableConsumerOptions {
   deadLetterTopic?: (topic: string) => string;
   partitionsConsumedConcurrently?: number;
   /**
-   * Transient errors (the database unreachable, a lock timeout): retried in place with backoff
-   * for as long as they last. Any other error is retried `attemptsBeforeIsolating` times, then
-   * the batch is split to find the records that fail, which go to the DLQ.
+   * Transient errors (the database unreachable, a lock timeout) are never a record's fault: a
+   * record failing with one is retried for as long as it lasts. A batch failing
+   * `attemptsBeforeIsolating` times, whatever the error, is split to find the records that fail;
+   * those failing with any other error go to the DLQ.
    */
   isRetriable?: (error: unknown) => boolean;
   attemptsBeforeIsolating?: number;
@@ -388,9 +389,9 @@ export class ReliableConsumer<T> {
   }
 
   /**
-   * Hands `items` to the handler until it succeeds. Transient errors are retried in place for
-   * as long as they last. Other errors are retried `attempts` times; then the batch is split in
-   * two, each half tried once, down to the single record that fails, which goes to the DLQ.
+   * Hands `items` to the handler until it succeeds. After `attempts` failures the batch is split
+   * in two, each half tried once, down to single records. A single record whose error is
+   * transient is retried for as long as it lasts; one failing otherwise goes to the DLQ.
    */
   private async handle(
     context: BatchContext,
@@ -415,9 +416,12 @@ export class ReliableConsumer<T> {
       } catch (error) {
         const transient = (this.options.isRetriable ?? isRetriableError)(error);
         this.noteFailure(context.partitionKey, error);
-        if (!transient && ++failures >= attempts) break;
+        // A batch that keeps failing is split, whatever the error: a transient one may be the
+        // batch's own size (a statement timeout). Only a single record failing for a reason
+        // retrying cannot fix goes to the DLQ; one failing transiently is retried as it is.
+        if (++failures >= attempts && (items.length > 1 || !transient)) break;
         this.logger.warn(
-          `handling ${context.partitionKey} up to ${Number(nextOffset) - 1} failed (${transient ? 'transient' : `attempt ${failures} of ${attempts}`}, retrying in ${backoff} ms): ${describe(error)}`,
+          `handling ${context.partitionKey} up to ${Number(nextOffset) - 1} failed (${transient ? 'transient' : 'not transient'}, attempt ${failures}, retrying in ${backoff} ms): ${describe(error)}`,
         );
         await sleep(backoff);
       }
