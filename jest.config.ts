@@ -33,6 +33,9 @@ const config: Config = {
   // Tests that stop brokers share the cluster with everything else, so files run one at a time.
   maxWorkers: 1,
   testTimeout: 120_000,
+  // A handle some integration test leaves open (a kafkajs client retrying a cluster the global
+  // teardown stopped) must not keep `npm test` and CI waiting once every test has finished.
+  forceExit: true,
 };
 
 export default config;

@@ -261,6 +261,9 @@ export class ReliableConsumer<T> {
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
         eachBatch: (payload) => this.processBatch(payload),
       });
+      // Stopped (or replaced) while starting: a disconnect that came before run() left kafkajs
+      // nothing to stop, so this one must.
+      if (!current()) await consumer.disconnect();
     } catch (error) {
       if (current()) this.scheduleRestart(consumer, error as Error);
     }
