@@ -6,7 +6,7 @@ import { CommandServiceModule } from './command-service.module';
 
 runApp('command-service', async () => {
   const config = loadConfig(commandServiceEnv);
-  const app = await createHttpApp(CommandServiceModule.forRoot(config));
+  const app = await createHttpApp(CommandServiceModule.forRoot(config), config.http);
   serveOpenApi(app, {
     title: 'command-service',
     description: 'Place, pay, ship and cancel orders. A 2xx means the event is durably stored.',

@@ -6,7 +6,7 @@ import { ProjectorModule } from './projector.module';
 
 runApp('projector', async () => {
   const config = loadConfig(projectorEnv);
-  const app = await createHttpApp(ProjectorModule.forRoot(config));
+  const app = await createHttpApp(ProjectorModule.forRoot(config), config.http);
   serveOpenApi(app, {
     title: 'projector',
     description:

@@ -1,4 +1,4 @@
-import { isTransientDatabaseError } from '@app/database';
+import { DatabaseOverloadedError, isTransientDatabaseError } from '@app/database';
 import { ApiError, type ErrorMapper } from '@app/http-platform';
 import { ReplayAlreadyRunningError, ReplayNotRunningError } from './replay/replays.tables';
 import { OrderNotParkedError } from './view/order-view-writer';
@@ -14,11 +14,16 @@ export const mapProjectorError: ErrorMapper = (error) => {
   if (error instanceof OrderNotParkedError) {
     return new ApiError(404, 'ORDER_NOT_PARKED', error.message);
   }
+  if (error instanceof DatabaseOverloadedError) {
+    return ApiError.overloaded('The read database is at capacity; retry shortly');
+  }
   if (isTransientDatabaseError(error)) {
     return new ApiError(
       503,
       'DATABASE_UNAVAILABLE',
       'The read database is unavailable; retry later',
+      undefined,
+      1,
     );
   }
   // kafkajs's errors (reading end offsets) say whether they are worth retrying.

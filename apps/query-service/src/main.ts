@@ -6,7 +6,7 @@ import { QueryServiceModule } from './query-service.module';
 
 runApp('query-service', async () => {
   const config = loadConfig(queryServiceEnv);
-  const app = await createHttpApp(QueryServiceModule.forRoot(config));
+  const app = await createHttpApp(QueryServiceModule.forRoot(config), config.http);
   serveOpenApi(app, {
     title: 'query-service',
     description:

@@ -74,7 +74,7 @@ export class QueryServiceUnderTest {
       LOG_LEVEL: 'silent',
       ...env,
     });
-    const app = await createHttpApp(QueryServiceModule.forRoot(config));
+    const app = await createHttpApp(QueryServiceModule.forRoot(config), config.http);
     await app.listen(port, '127.0.0.1');
     const service = {
       app,

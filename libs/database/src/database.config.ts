@@ -10,6 +10,15 @@ export class DatabaseEnv {
   @Max(500)
   DATABASE_POOL_MAX: number = 10;
 
+  /**
+   * Requests that may wait for a connection when all are busy; the next one is refused at once
+   * (503 OVERLOADED, Retry-After). Ten per connection: a queue that drains in well under a second.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  DATABASE_POOL_MAX_WAITING: number = 100;
+
   /** A statement running longer is cancelled (57014, retried as transient). */
   @IsInt()
   @Min(100)
@@ -26,6 +35,7 @@ export class DatabaseEnv {
 export interface DatabaseOptions {
   url: string;
   poolMax: number;
+  poolMaxWaiting: number;
   /** Shown in pg_stat_activity, so a connection can be traced to its app. */
   applicationName: string;
   statementTimeoutMs: number;
@@ -36,6 +46,7 @@ export function databaseOptionsFromEnv(env: DatabaseEnv, applicationName: string
   return {
     url: env.DATABASE_URL,
     poolMax: env.DATABASE_POOL_MAX,
+    poolMaxWaiting: env.DATABASE_POOL_MAX_WAITING,
     applicationName,
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 export { DatabaseEnv, databaseOptionsFromEnv, type DatabaseOptions } from './database.config';
+export { BoundedPool, DatabaseOverloadedError } from './bounded-pool';
 export { DatabaseModule } from './database.module';
 export { DatabaseReadinessCheck } from './database.readiness';
 export { readMigrations, runMigrations, type Migration } from './migrations';

@@ -1,4 +1,5 @@
 import { Client, type Pool, type PoolClient } from 'pg';
+import { DatabaseOverloadedError } from './bounded-pool';
 
 /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
 export async function withTransaction<T>(
@@ -49,6 +50,7 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
  * nothing the caller sent was wrong, and the same request may succeed later.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
+  if (error instanceof DatabaseOverloadedError) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     // 08: connection exceptions; 57P01-03: shutting down or starting up; 53: out of resources

@@ -10,9 +10,16 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: readonly string[],
+    /** Sent as Retry-After: when trying again makes sense (overload, an outage). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** 503 OVERLOADED: refused at once because the service is at capacity; retry after a second. */
+  static overloaded(message: string): ApiError {
+    return new ApiError(503, 'OVERLOADED', message, undefined, 1);
   }
 
   toBody(): ApiErrorBody {

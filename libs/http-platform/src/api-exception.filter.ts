@@ -16,6 +16,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const apiError = toApiError(exception, this.mapError);
     if (apiError) {
+      if (apiError.retryAfterSeconds !== undefined) {
+        void reply.header('retry-after', String(apiError.retryAfterSeconds));
+      }
       void reply.status(apiError.statusCode).send(apiError.toBody());
       return;
     }

@@ -11,4 +11,10 @@ export class HttpEnv {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
+
+  /** Requests worked on at once; the next is answered 503 OVERLOADED with Retry-After at once. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  HTTP_MAX_IN_FLIGHT: number = 1_024;
 }

@@ -1,4 +1,4 @@
-import { isTransientDatabaseError } from '@app/database';
+import { DatabaseOverloadedError, isTransientDatabaseError } from '@app/database';
 import { ApiError, type ErrorMapper } from '@app/http-platform';
 import { OrderDomainError, type OrderErrorKind } from '@app/order-domain';
 import { IdempotencyKeyReusedError } from './idempotency-keys';
@@ -27,6 +27,9 @@ export const mapOrderError: ErrorMapper = (error) => {
   if (error instanceof IdempotencyKeyReusedError) {
     return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', error.message);
   }
+  if (error instanceof DatabaseOverloadedError) {
+    return ApiError.overloaded('The event store is at capacity; retry shortly');
+  }
   if (isTransientDatabaseError(error)) {
     // If the connection broke during COMMIT the outcome is unknown; a retry with the same
     // Idempotency-Key is safe either way.
@@ -34,6 +37,8 @@ export const mapOrderError: ErrorMapper = (error) => {
       503,
       'DATABASE_UNAVAILABLE',
       'The event store is unavailable or overloaded; retry later',
+      undefined,
+      1,
     );
   }
   return undefined;
