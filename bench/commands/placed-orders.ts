@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import {
-  ORDER_EVENT_SCHEMA_VERSION,
-  orderEventHeaders,
-} from '../../libs/order-events/src/order-event-envelope';
+import { orderEventHeaders } from '../../libs/order-events/src/order-event-envelope';
+import { latestSchemaVersion } from '../../libs/order-events/src/schemas/order-event-versions';
 
 export interface PlaceOrderBody {
   customerId: string;
@@ -44,7 +42,7 @@ export function placedOrder(body: PlaceOrderBody, correlationId = randomUUID()):
     orderId: randomUUID(),
     version: 1,
     occurredAt: new Date().toISOString(),
-    schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
+    schemaVersion: latestSchemaVersion('OrderPlaced'),
     data,
     metadata,
   };
@@ -71,8 +69,9 @@ export async function appendPlacedOrders(
 ): Promise<void> {
   await client.query(
     `WITH appended AS (
-       INSERT INTO order_events (order_id, version, event_id, type, data, metadata, occurred_at)
-       SELECT order_id, 1, event_id, 'OrderPlaced', data, metadata, occurred_at
+       INSERT INTO order_events
+         (order_id, version, event_id, type, schema_version, data, metadata, occurred_at)
+       SELECT order_id, 1, event_id, 'OrderPlaced', $8, data, metadata, occurred_at
          FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::jsonb[], $5::timestamptz[])
               AS e(order_id, event_id, data, metadata, occurred_at)
      )
@@ -88,6 +87,7 @@ export async function appendPlacedOrders(
       orders.map((order) => order.occurredAt),
       orders.map((order) => order.payload),
       orders.map((order) => JSON.stringify(order.headers)),
+      latestSchemaVersion('OrderPlaced'),
     ],
   );
 }

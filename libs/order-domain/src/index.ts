@@ -20,8 +20,11 @@ export type {
   OrderPaid,
   OrderPlaced,
   OrderShipped,
+  ShippingAddress,
 } from './order.events';
 export {
+  ADDRESS_LIMITS,
+  COUNTRY_CODE_PATTERN,
   ORDER_ID_PATTERN,
   ORDER_LIMITS,
   MAX_ID_LENGTH,

@@ -1,4 +1,4 @@
-import type { OrderItem } from './order.events';
+import type { OrderItem, ShippingAddress } from './order.events';
 
 // `now` is passed in rather than read from a clock so that decide stays a pure function; it
 // becomes the occurredAt of the resulting event.
@@ -9,6 +9,7 @@ export interface PlaceOrder {
   readonly customerId: string;
   readonly currency: string;
   readonly items: readonly OrderItem[];
+  readonly shippingAddress?: ShippingAddress;
   readonly now: Date;
 }
 

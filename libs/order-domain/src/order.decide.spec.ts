@@ -10,7 +10,7 @@ import {
   PaymentAmountMismatchError,
 } from './order.errors';
 import type { OrderEvent, OrderItem } from './order.events';
-import { ORDER_LIMITS } from './order.limits';
+import { ADDRESS_LIMITS, ORDER_LIMITS } from './order.limits';
 import { foldOrder } from './order.state';
 import {
   cancelOrder,
@@ -24,6 +24,7 @@ import {
   payOrder,
   placeOrder,
   shipOrder,
+  shippingAddress,
   total,
 } from './testing/order.fixtures';
 
@@ -66,6 +67,41 @@ describe('decide', () => {
       const withExtra = items.map((item) => ({ ...item, discount: 50 }));
       const [event] = decide(placeOrder({ items: withExtra }), foldOrder(NEW));
       expect(event).toEqual(orderPlaced);
+    });
+
+    it('records the shipping address when one is given, and only its known fields', () => {
+      const given = { ...shippingAddress, floor: 3 } as typeof shippingAddress;
+      const [event] = decide(placeOrder({ shippingAddress: given }), foldOrder(NEW));
+      expect(event).toStrictEqual({
+        ...orderPlaced,
+        data: { ...orderPlaced.data, shippingAddress },
+      });
+    });
+
+    it('leaves the shipping address out when none is given (absent, not undefined)', () => {
+      const [event] = decide(placeOrder({ shippingAddress: undefined }), foldOrder(NEW));
+      expect(event).toStrictEqual(orderPlaced);
+    });
+
+    it.each<[string, unknown, string]>([
+      ['not an object', 'Main Street 1', 'shippingAddress'],
+      ['without a city', { ...shippingAddress, city: undefined }, 'shippingAddress.city'],
+      ['with a blank line1', { ...shippingAddress, line1: '   ' }, 'shippingAddress.line1'],
+      [
+        'with a lower-case country',
+        { ...shippingAddress, country: 'de' },
+        'shippingAddress.country',
+      ],
+      [
+        'with a postal code too long',
+        { ...shippingAddress, postalCode: '1'.repeat(ADDRESS_LIMITS.maxPostalCodeLength + 1) },
+        'shippingAddress.postalCode',
+      ],
+      ['with a line2 that is not text', { ...shippingAddress, line2: 7 }, 'shippingAddress.line2'],
+    ])('refuses a shipping address %s', (_case, address, field) => {
+      given(NEW)
+        .when(placeOrder({ shippingAddress: address as PlaceOrder['shippingAddress'] }))
+        .then(InvalidOrderError, { code: 'INVALID_ORDER', field });
     });
 
     it('takes occurredAt from the command', () => {

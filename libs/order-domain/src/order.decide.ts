@@ -15,8 +15,14 @@ import type {
   OrderPaid,
   OrderPlaced,
   OrderShipped,
+  ShippingAddress,
 } from './order.events';
-import { ORDER_LIMITS } from './order.limits';
+import {
+  ADDRESS_LIMITS,
+  COUNTRY_CODE_PATTERN,
+  ORDER_LIMITS,
+  isPrintableText,
+} from './order.limits';
 import type { OrderState } from './order.state';
 
 /**
@@ -50,15 +56,18 @@ function place(command: PlaceOrder, state: OrderState): OrderPlaced {
     );
   }
   const items = validItems(command.items);
+  const shippingAddress =
+    command.shippingAddress === undefined ? undefined : validAddress(command.shippingAddress);
   if (state.status !== 'NEW') throw new OrderAlreadyExistsError(command.orderId);
+  const data = {
+    customerId: command.customerId,
+    currency: command.currency,
+    items,
+    total: orderTotal(items),
+  };
   return {
     type: 'OrderPlaced',
-    data: {
-      customerId: command.customerId,
-      currency: command.currency,
-      items,
-      total: orderTotal(items),
-    },
+    data: shippingAddress === undefined ? data : { ...data, shippingAddress },
     occurredAt: command.now.toISOString(),
   };
 }
@@ -142,6 +151,31 @@ function validItems(items: unknown): OrderItem[] {
   });
 }
 
+/** Checks the address and copies its known fields, so the event holds exactly those. */
+function validAddress(address: unknown): ShippingAddress {
+  const field = 'shippingAddress';
+  if (typeof address !== 'object' || address === null || Array.isArray(address)) {
+    throw new InvalidOrderError(field, `must be an object, got ${show(address)}`);
+  }
+  const { recipient, line1, line2, postalCode, city, country } = address as Partial<
+    Record<keyof ShippingAddress, unknown>
+  >;
+  const { maxLineLength, maxCityLength, maxPostalCodeLength } = ADDRESS_LIMITS;
+  requirePrintable(`${field}.recipient`, recipient, maxLineLength);
+  requirePrintable(`${field}.line1`, line1, maxLineLength);
+  if (line2 !== undefined) requirePrintable(`${field}.line2`, line2, maxLineLength);
+  requirePrintable(`${field}.postalCode`, postalCode, maxPostalCodeLength);
+  requirePrintable(`${field}.city`, city, maxCityLength);
+  if (typeof country !== 'string' || !COUNTRY_CODE_PATTERN.test(country)) {
+    throw new InvalidOrderError(
+      `${field}.country`,
+      `must be an ISO 3166-1 alpha-2 code of 2 uppercase letters, got ${show(country)}`,
+    );
+  }
+  const valid = { recipient, line1, postalCode, city, country };
+  return line2 === undefined ? valid : { ...valid, line2 };
+}
+
 /**
  * Σ quantity × unitPrice in minor units. Past Number.MAX_SAFE_INTEGER integers lose precision
  * silently, so such a total is refused rather than stored wrong.
@@ -161,6 +195,19 @@ export function orderTotal(items: readonly OrderItem[]): number {
 function requireText(field: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new InvalidOrderError(field, `must be a non-empty string, got ${show(value)}`);
+  }
+}
+
+function requirePrintable(
+  field: string,
+  value: unknown,
+  maxLength: number,
+): asserts value is string {
+  if (!isPrintableText(value, maxLength)) {
+    throw new InvalidOrderError(
+      field,
+      `must be 1 to ${maxLength} printable characters, got ${show(value)}`,
+    );
   }
 }
 

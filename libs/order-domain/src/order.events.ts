@@ -5,6 +5,17 @@ export interface OrderItem {
   readonly unitPrice: number;
 }
 
+/** Where an order is to be delivered; given when the order is placed (OrderPlaced v2). */
+export interface ShippingAddress {
+  readonly recipient: string;
+  readonly line1: string;
+  readonly line2?: string;
+  readonly postalCode: string;
+  readonly city: string;
+  /** ISO 3166-1 alpha-2. */
+  readonly country: string;
+}
+
 /**
  * A fact about one order as the domain records it. The event store wraps it in the envelope
  * (eventId, orderId, version, metadata), so none of that belongs here.
@@ -24,6 +35,8 @@ export type OrderPlaced = OrderEventOf<
     readonly items: readonly OrderItem[];
     /** Σ quantity × unitPrice, in minor units. */
     readonly total: number;
+    /** Absent on orders placed without one, and on every order placed before v2. */
+    readonly shippingAddress?: ShippingAddress;
   }
 >;
 

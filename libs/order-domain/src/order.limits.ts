@@ -11,6 +11,19 @@ export const ORDER_LIMITS = Object.freeze({
   maxUnitPrice: 1_000_000_000,
 });
 
+/**
+ * Limits of a shipping address (OrderPlaced v2). Generous enough for postal formats worldwide;
+ * the schema of OrderPlaced v2 reads them from here, so the writer and the readers agree.
+ */
+export const ADDRESS_LIMITS = Object.freeze({
+  maxLineLength: 100,
+  maxCityLength: 64,
+  maxPostalCodeLength: 16,
+});
+
+/** ISO 3166-1 alpha-2, upper case. */
+export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
+
 /** The contract's limit for ids (order, customer, sku, references), in characters. */
 export const MAX_ID_LENGTH = 64;
 

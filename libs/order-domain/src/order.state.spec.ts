@@ -8,6 +8,7 @@ import {
   orderPaid,
   orderPlaced,
   orderShipped,
+  shippingAddress,
   total,
 } from './testing/order.fixtures';
 
@@ -50,6 +51,14 @@ describe('foldOrder', () => {
     ],
   ])('folds %s', (_history, events, expected) => {
     expect(foldOrder(events)).toStrictEqual(expected);
+  });
+
+  it('keeps the shipping address of the OrderPlaced through later events', () => {
+    const placed = { ...orderPlaced, data: { ...orderPlaced.data, shippingAddress } };
+    expect(foldOrder([placed, orderPaid, orderShipped])).toMatchObject({
+      status: 'SHIPPED',
+      shippingAddress,
+    });
   });
 
   it.each<[string, readonly OrderEvent[], string, string]>([

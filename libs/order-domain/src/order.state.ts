@@ -5,6 +5,7 @@ import type {
   OrderItem,
   OrderPaid,
   OrderShipped,
+  ShippingAddress,
 } from './order.events';
 
 /** What an order is once placed; every later state keeps it. */
@@ -13,6 +14,7 @@ export interface OrderDetails {
   readonly currency: string;
   readonly items: readonly OrderItem[];
   readonly total: number;
+  readonly shippingAddress?: ShippingAddress;
 }
 
 /** No events yet: the order does not exist. */
@@ -57,8 +59,10 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
     case 'OrderPlaced': {
       if (state.status !== 'NEW') throw new InvalidOrderHistoryError(event.type, state.status);
-      const { customerId, currency, items, total } = event.data;
-      return { status: 'PLACED', customerId, currency, items, total };
+      const { customerId, currency, items, total, shippingAddress } = event.data;
+      // Absent rather than undefined, so states compare and serialise alike.
+      const placed: PlacedOrder = { status: 'PLACED', customerId, currency, items, total };
+      return shippingAddress === undefined ? placed : { ...placed, shippingAddress };
     }
     case 'OrderPaid':
       if (state.status !== 'PLACED') throw new InvalidOrderHistoryError(event.type, state.status);

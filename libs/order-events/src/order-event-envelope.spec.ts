@@ -1,11 +1,11 @@
 import {
   decodeOrderEventEnvelope,
   decodeOrderEventRecord,
-  isKnownOrderEventType,
   toOrderEventRecord,
   UndecodableOrderEventError,
   type OrderEventEnvelope,
 } from './order-event-envelope';
+import { isKnownOrderEventType } from './schemas/order-event-versions';
 
 const envelope: OrderEventEnvelope = {
   eventId: '5f0c8a6e-3d2b-4c1a-9e8f-7a6b5c4d3e2f',

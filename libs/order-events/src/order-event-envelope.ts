@@ -1,14 +1,5 @@
-import {
-  MAX_ID_LENGTH,
-  isOrderId,
-  isPrintableText,
-  type OrderEvent,
-  type OrderEventType,
-} from '@app/order-domain';
+import { MAX_ID_LENGTH, isOrderId, isPrintableText, type OrderEvent } from '@app/order-domain';
 import type { ConsumedRecord, OutgoingRecord } from '@app/kafka';
-
-/** Bumped when the envelope or an event's data changes shape incompatibly. */
-export const ORDER_EVENT_SCHEMA_VERSION = 1;
 
 export interface OrderEventMetadata {
   /** The request that started the work, as the caller's X-Correlation-Id or a generated id. */
@@ -17,15 +8,34 @@ export interface OrderEventMetadata {
   readonly causationId: string;
 }
 
-/** An order event as it is stored, published and consumed: the contract's §4 envelope. */
+/**
+ * An order event in the contract's §4 envelope, its data in the newest schema version of its
+ * type: what writers write, and what upcastOrderEvent makes of anything older.
+ */
 export type OrderEventEnvelope = OrderEvent & {
   readonly eventId: string;
   readonly orderId: string;
   /** 1 for OrderPlaced, then +1 per event of the order, without gaps. */
   readonly version: number;
+  /** The version of the type's data schema (libs/order-events/src/schemas), per type. */
   readonly schemaVersion: number;
   readonly metadata: OrderEventMetadata;
 };
+
+/**
+ * An envelope as it was recorded, by this code or an older or newer one: any type, any schema
+ * version, data not checked. Readers turn it into an OrderEventEnvelope with upcastOrderEvent.
+ */
+export interface RecordedOrderEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly orderId: string;
+  readonly version: number;
+  readonly occurredAt: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: OrderEventMetadata;
+}
 
 export const ORDER_EVENT_HEADERS = Object.freeze({
   eventType: 'event-type',
@@ -54,13 +64,6 @@ export function orderEventHeaders(
   };
 }
 
-const EVENT_TYPES: ReadonlySet<string> = new Set<OrderEventType>([
-  'OrderPlaced',
-  'OrderPaid',
-  'OrderShipped',
-  'OrderCancelled',
-]);
-
 /** Versions are stored as PostgreSQL integers. */
 const MAX_VERSION = 2_147_483_647;
 
@@ -74,8 +77,9 @@ export class UndecodableOrderEventError extends Error {
 
 /**
  * Parses a record value and checks the envelope's shape. The event's data is checked only for
- * being an object: whether it can be applied is the consumer's decision (an unknown type is
- * decodable, and consumers park rather than dead-letter it).
+ * being an object, and may be of any schema version: whether it can be read is the consumer's
+ * decision (upcastOrderEvent; an unknown type or version is decodable, and consumers park
+ * rather than dead-letter it).
  */
 export function decodeOrderEventEnvelope(value: Buffer | string | null): OrderEventEnvelope {
   if (value === null) throw new UndecodableOrderEventError('the record has no value');
@@ -131,11 +135,6 @@ export function decodeOrderEventRecord(
     );
   }
   return envelope;
-}
-
-/** Whether this version of the code knows the envelope's event type. */
-export function isKnownOrderEventType(type: string): type is OrderEventType {
-  return EVENT_TYPES.has(type);
 }
 
 function requireString(object: Record<string, unknown>, field: string): string | undefined {

@@ -95,6 +95,68 @@ describe('projectOrderEvent', () => {
     expect(view).toStrictEqual(viewOf([placed, paid]));
   });
 
+  describe('schema versions', () => {
+    const address = {
+      recipient: 'Ada Lovelace',
+      line1: 'Unter den Linden 1',
+      postalCode: '10117',
+      city: 'Berlin',
+      country: 'DE',
+    };
+    const [placed, paid] = history('paid');
+    if (placed.type !== 'OrderPlaced') throw new Error('a history starts with OrderPlaced');
+
+    it('reads an OrderPlaced written as v1 as the same order in v2', () => {
+      const v1 = { ...placed, schemaVersion: 1 };
+
+      expect(viewOf([v1, paid])).toStrictEqual(viewOf([placed, paid]));
+    });
+
+    it('shows the shipping address of an OrderPlaced v2, its known fields only', () => {
+      const data = { ...placed.data, shippingAddress: { ...address, doorCode: '1234' } };
+      const view = viewOf([malformed(placed, { data })]);
+
+      expect(view.shippingAddress).toStrictEqual(address);
+      expect(
+        viewOf([
+          { ...placed, data: { ...placed.data, shippingAddress: { ...address, line2: 'Flat 3' } } },
+        ]).shippingAddress,
+      ).toStrictEqual({ ...address, line2: 'Flat 3' });
+    });
+
+    it('ignores a shipping address in a v1 event: v1 had none, so nothing checked it', () => {
+      const v1 = malformed(placed, {
+        schemaVersion: 1,
+        data: { ...placed.data, shippingAddress: { city: 42 } },
+      });
+
+      expect(viewOf([v1]).shippingAddress).toBeUndefined();
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      [
+        'a schema version newer than this reader knows',
+        { schemaVersion: 3 },
+        'unknown schemaVersion 3 of OrderPlaced: this reader knows 1 to 2',
+      ],
+      [
+        'schema version 0',
+        { schemaVersion: 0 },
+        'unknown schemaVersion 0 of OrderPlaced: this reader knows 1 to 2',
+      ],
+      [
+        'a v2 shipping address with a lower-case country',
+        { data: { ...placed.data, shippingAddress: { ...address, country: 'de' } } },
+        'OrderPlaced data has a missing or malformed shippingAddress',
+      ],
+    ])('parks %s', (_case, changes, reason) => {
+      expect(projectOrderEvent(undefined, malformed(placed, changes))).toStrictEqual({
+        kind: 'unapplicable',
+        reason,
+      });
+    });
+  });
+
   describe('duplicates', () => {
     it.each([1, 2])('skips version %i once the view is at version 2', (version) => {
       const events = history('paid');

@@ -1,4 +1,4 @@
-import type { OrderItem } from '@app/order-domain';
+import type { OrderItem, ShippingAddress } from '@app/order-domain';
 
 export type OrderViewStatus = 'PLACED' | 'PAID' | 'SHIPPED' | 'CANCELLED';
 
@@ -15,6 +15,8 @@ export interface OrderView {
   readonly items: readonly OrderItem[];
   /** Σ quantity × unitPrice, in minor units. */
   readonly total: number;
+  /** As given when the order was placed; absent when none was (and on orders placed before v2). */
+  readonly shippingAddress?: ShippingAddress;
   /** The version of the last event applied, or skipped by an operator. */
   readonly version: number;
   /** ISO 8601: when the order was placed (the OrderPlaced event's occurredAt). */

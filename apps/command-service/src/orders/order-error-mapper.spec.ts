@@ -7,7 +7,7 @@ import {
 import { IdempotencyKeyReusedError } from './idempotency-keys';
 import { OrderVersionMismatchError } from './order-command.handler';
 import { mapOrderError } from './order-error-mapper';
-import { StreamVersionConflictError } from './order-event-store';
+import { StreamVersionConflictError, UnreadableStoredEventError } from './order-event-store';
 
 describe('mapOrderError', () => {
   it.each([
@@ -18,6 +18,11 @@ describe('mapOrderError', () => {
     [new OrderVersionMismatchError('o-1', 1, 2), 412, 'ORDER_VERSION_MISMATCH'],
     [new StreamVersionConflictError('o-1', 1), 409, 'CONCURRENT_MODIFICATION'],
     [new IdempotencyKeyReusedError('k'), 422, 'IDEMPOTENCY_KEY_REUSED'],
+    [
+      new UnreadableStoredEventError('o-1', 2, 'unknown schemaVersion 3 of OrderPaid', true),
+      503,
+      'EVENT_VERSION_UNKNOWN',
+    ],
     [
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
       503,
@@ -36,5 +41,8 @@ describe('mapOrderError', () => {
   it('leaves other errors to the filter, which answers 500 and logs them', () => {
     expect(mapOrderError(new TypeError('bug'))).toBeUndefined();
     expect(mapOrderError(Object.assign(new Error('syntax'), { code: '42601' }))).toBeUndefined();
+    // Data its own schema refuses is a fault of the store, not something a retry fixes.
+    const corrupt = new UnreadableStoredEventError('o-1', 1, 'OrderPlaced data is bad', false);
+    expect(mapOrderError(corrupt)).toBeUndefined();
   });
 });

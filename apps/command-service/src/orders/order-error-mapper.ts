@@ -3,7 +3,7 @@ import { ApiError, type ErrorMapper } from '@app/http-platform';
 import { OrderDomainError, type OrderErrorKind } from '@app/order-domain';
 import { IdempotencyKeyReusedError } from './idempotency-keys';
 import { OrderVersionMismatchError } from './order-command.handler';
-import { StreamVersionConflictError } from './order-event-store';
+import { StreamVersionConflictError, UnreadableStoredEventError } from './order-event-store';
 
 const STATUS_BY_KIND: Record<OrderErrorKind, number> = {
   not_found: 404,
@@ -26,6 +26,16 @@ export const mapOrderError: ErrorMapper = (error) => {
   }
   if (error instanceof IdempotencyKeyReusedError) {
     return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', error.message);
+  }
+  if (error instanceof UnreadableStoredEventError && error.unknown) {
+    // A newer instance wrote it during a rolling deploy: a retry reaches one that reads it.
+    return new ApiError(
+      503,
+      'EVENT_VERSION_UNKNOWN',
+      'This order has events newer than this instance understands; retry later',
+      undefined,
+      1,
+    );
   }
   if (error instanceof DatabaseOverloadedError) {
     return ApiError.overloaded('The event store is at capacity; retry shortly');

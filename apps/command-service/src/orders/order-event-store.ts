@@ -5,8 +5,9 @@ import { Pool } from 'pg';
 import { isUniqueViolation } from '@app/database';
 import type { OrderEvent } from '@app/order-domain';
 import {
-  ORDER_EVENT_SCHEMA_VERSION,
+  latestSchemaVersion,
   orderEventHeaders,
+  upcastOrderEvent,
   type OrderEventEnvelope,
   type OrderEventMetadata,
 } from '@app/order-events';
@@ -22,11 +23,29 @@ export class StreamVersionConflictError extends Error {
   }
 }
 
+/**
+ * A stored event this code cannot read: a type or schema version it does not know (a newer
+ * instance wrote it: readers must be deployed before writers), or data its schema refuses.
+ */
+export class UnreadableStoredEventError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly version: number,
+    readonly reason: string,
+    /** A newer writer's event: another (newer) instance can read it. */
+    readonly unknown: boolean,
+  ) {
+    super(`Event ${version} of order ${orderId} cannot be read: ${reason}`);
+    this.name = 'UnreadableStoredEventError';
+  }
+}
+
 interface EventRow {
   event_id: string;
   type: string;
   version: number;
-  data: OrderEvent['data'];
+  schema_version: number;
+  data: unknown;
   metadata: OrderEventMetadata;
   occurred_at: Date;
 }
@@ -40,25 +59,33 @@ interface EventRow {
 export class OrderEventStore {
   constructor(@Inject(Pool) readonly pool: Pool) {}
 
+  /** The order's events in version order, each upcast to the newest version of its type. */
   async readStream(client: PoolClient, orderId: string): Promise<OrderEventEnvelope[]> {
     const { rows } = await client.query<EventRow>(
-      `SELECT event_id, type, version, data, metadata, occurred_at
+      `SELECT event_id, type, version, schema_version, data, metadata, occurred_at
          FROM order_events WHERE order_id = $1 ORDER BY version`,
       [orderId],
     );
-    return rows.map(
-      (row) =>
-        ({
-          eventId: row.event_id,
-          type: row.type,
-          orderId,
-          version: row.version,
-          occurredAt: row.occurred_at.toISOString(),
-          schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
-          data: row.data,
-          metadata: row.metadata,
-        }) as OrderEventEnvelope,
-    );
+    return rows.map((row) => {
+      const reading = upcastOrderEvent({
+        eventId: row.event_id,
+        type: row.type,
+        orderId,
+        version: row.version,
+        occurredAt: row.occurred_at.toISOString(),
+        schemaVersion: row.schema_version,
+        data: row.data,
+        metadata: row.metadata,
+      });
+      if (reading.kind === 'read') return reading.event;
+      // Deciding on a history with a hole would build on a state that never was.
+      throw new UnreadableStoredEventError(
+        orderId,
+        row.version,
+        reading.reason,
+        reading.kind === 'unknown',
+      );
+    });
   }
 
   /**
@@ -81,7 +108,8 @@ export class OrderEventStore {
           orderId,
           version: expectedVersion + index + 1,
           occurredAt: event.occurredAt,
-          schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
+          // Writers always write the newest version.
+          schemaVersion: latestSchemaVersion(event.type),
           data: event.data,
           metadata,
         }) as OrderEventEnvelope,
@@ -90,10 +118,12 @@ export class OrderEventStore {
       // One round trip for both tables; unnest keeps the array order, so outbox ids follow versions.
       await client.query(
         `WITH appended AS (
-           INSERT INTO order_events (order_id, version, event_id, type, data, metadata, occurred_at)
-           SELECT $1, version, event_id, type, data, $6::jsonb, occurred_at
-             FROM unnest($2::int[], $3::uuid[], $4::text[], $5::jsonb[], $7::timestamptz[])
-                  AS e(version, event_id, type, data, occurred_at)
+           INSERT INTO order_events
+             (order_id, version, event_id, type, schema_version, data, metadata, occurred_at)
+           SELECT $1, version, event_id, type, schema_version, data, $6::jsonb, occurred_at
+             FROM unnest($2::int[], $3::uuid[], $4::text[], $5::jsonb[], $7::timestamptz[],
+                         $10::int[])
+                  AS e(version, event_id, type, data, occurred_at, schema_version)
          )
          INSERT INTO outbox (event_id, order_id, payload, headers)
          SELECT event_id, $1, payload, headers
@@ -108,6 +138,7 @@ export class OrderEventStore {
           envelopes.map((envelope) => envelope.occurredAt),
           envelopes.map((envelope) => JSON.stringify(envelope)),
           envelopes.map((envelope) => JSON.stringify(orderEventHeaders(envelope))),
+          envelopes.map((envelope) => envelope.schemaVersion),
         ],
       );
     } catch (error) {

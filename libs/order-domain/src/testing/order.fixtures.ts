@@ -5,6 +5,7 @@ import type {
   OrderPaid,
   OrderPlaced,
   OrderShipped,
+  ShippingAddress,
 } from '../order.events';
 
 // One consistent order for tests: each command, decided on the right state, yields the event
@@ -18,6 +19,15 @@ export const items: OrderItem[] = [
   { sku: 'SKU-BOOK', quantity: 2, unitPrice: 1_250 },
   { sku: 'SKU-PEN', quantity: 3, unitPrice: 199 },
 ];
+export const shippingAddress: ShippingAddress = {
+  recipient: 'Ada Lovelace',
+  line1: 'Unter den Linden 1',
+  line2: '3rd floor',
+  postalCode: '10117',
+  city: 'Berlin',
+  country: 'DE',
+};
+
 /** 2 × 1250 + 3 × 199 */
 export const total = 3_097;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { foldOrder } from '@app/order-domain';
-import { ORDER_EVENT_SCHEMA_VERSION, type OrderEventEnvelope } from '@app/order-events';
+import { latestSchemaVersion, type OrderEventEnvelope } from '@app/order-events';
 import {
   ORDER_PATHS,
   deliveriesArbitrary,
@@ -23,7 +23,9 @@ function expectValidHistory(events: readonly OrderEventEnvelope[]): void {
   );
   expect(new Set(events.map((event) => event.eventId)).size).toBe(events.length);
   expect(new Set(events.map((event) => event.orderId)).size).toBe(1);
-  expect(events.every((event) => event.schemaVersion === ORDER_EVENT_SCHEMA_VERSION)).toBe(true);
+  expect(events.every((event) => event.schemaVersion === latestSchemaVersion(event.type))).toBe(
+    true,
+  );
   expect(items.length).toBeGreaterThanOrEqual(1);
   expect(items.length).toBeLessThanOrEqual(3);
   expect(total).toBe(items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0));

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { OrderEvent, OrderEventType, OrderItem } from '@app/order-domain';
-import { ORDER_EVENT_SCHEMA_VERSION, type OrderEventEnvelope } from '@app/order-events';
+import { latestSchemaVersion, type OrderEventEnvelope } from '@app/order-events';
 
 /** The ways an order's life can go so far, each named after where it ends. */
 export type OrderPath = 'placed' | 'paid' | 'shipped' | 'cancelled' | 'paid-cancelled';
@@ -67,7 +67,7 @@ function buildHistory(spec: HistorySpec): OrderEventEnvelope[] {
     orderId: spec.orderId,
     version: index + 1,
     occurredAt: new Date(spec.startAt.getTime() + index).toISOString(),
-    schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
+    schemaVersion: latestSchemaVersion(type),
     metadata: { correlationId: spec.correlationId, causationId: spec.causationIds[index] },
   }));
 }
