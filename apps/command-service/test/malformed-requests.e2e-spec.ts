@@ -42,6 +42,14 @@ const withoutKey = <T extends object>(value: T, key: keyof T): Partial<T> => {
   return copy;
 };
 
+const anAddress = {
+  recipient: 'Ada Lovelace',
+  line1: 'Unter den Linden 1',
+  postalCode: '10117',
+  city: 'Berlin',
+  country: 'DE',
+};
+
 const sixtyFiveChars = 'x'.repeat(65);
 /** Bigger than the contract's 64 KiB limit once encoded. */
 const oversized = JSON.stringify({ ...anOrder, customerId: 'x'.repeat(70_000) });
@@ -176,6 +184,32 @@ const malformedRequests: MalformedRequest[] = [
   payPlaced('unknown field', { json: { ...pay, currency: 'EUR' } }, 400, VALIDATION_FAILED),
   shipPlaced('unknown field', { json: { ...ship, status: 'SHIPPED' } }, 400, VALIDATION_FAILED),
   cancelPlaced('empty object', { json: {} }, 400, VALIDATION_FAILED),
+
+  // The shipping address (OrderPlaced v2): optional, but valid when given.
+  place(
+    'shippingAddress is null',
+    { json: { ...anOrder, shippingAddress: null } },
+    400,
+    VALIDATION_FAILED,
+  ),
+  place(
+    'shippingAddress without a city',
+    { json: { ...anOrder, shippingAddress: withoutKey(anAddress, 'city') } },
+    400,
+    VALIDATION_FAILED,
+  ),
+  place(
+    'shippingAddress with a lower-case country',
+    { json: { ...anOrder, shippingAddress: { ...anAddress, country: 'de' } } },
+    400,
+    VALIDATION_FAILED,
+  ),
+  place(
+    'shippingAddress with an unknown field',
+    { json: { ...anOrder, shippingAddress: { ...anAddress, floor: 3 } } },
+    400,
+    VALIDATION_FAILED,
+  ),
 
   // Item counts and lengths.
   place('0 items', { json: { ...anOrder, items: [] } }, 400, VALIDATION_FAILED),

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -11,21 +11,67 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { MAX_ID_LENGTH, ORDER_LIMITS, PRINTABLE_TEXT } from '@app/order-domain';
+import {
+  ADDRESS_LIMITS,
+  COUNTRY_CODE_PATTERN,
+  MAX_ID_LENGTH,
+  ORDER_LIMITS,
+  PRINTABLE_TEXT,
+} from '@app/order-domain';
 
 const MAX_REASON_LENGTH = 500;
 
 const printable = { message: '$property must be printable text (no control characters)' };
 
-function Text(maxLength: number, description: string, example: string): PropertyDecorator {
+function Text(
+  maxLength: number,
+  description: string,
+  example: string,
+  { optional = false } = {},
+): PropertyDecorator {
   return (target, key) => {
+    // Not IsOptional, which lets null through: an optional field is absent or valid.
+    if (optional) Optional()(target, key);
     IsString()(target, key);
     Length(1, maxLength)(target, key);
     Matches(PRINTABLE_TEXT, printable)(target, key);
-    ApiProperty({ description, example, minLength: 1, maxLength })(target, key);
+    ApiProperty({ description, example, minLength: 1, maxLength, required: !optional })(
+      target,
+      key,
+    );
   };
+}
+
+/** Validated only when present; null is a value, and refused like any other wrong one. */
+function Optional(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
+export class ShippingAddressRequest {
+  @Text(ADDRESS_LIMITS.maxLineLength, 'Who receives the parcel', 'Ada Lovelace')
+  recipient!: string;
+
+  @Text(ADDRESS_LIMITS.maxLineLength, 'Street and number', 'Unter den Linden 1')
+  line1!: string;
+
+  @Text(ADDRESS_LIMITS.maxLineLength, 'Flat, floor, care of', '3rd floor', { optional: true })
+  line2?: string;
+
+  @Text(ADDRESS_LIMITS.maxPostalCodeLength, 'Postal code', '10117')
+  postalCode!: string;
+
+  @Text(ADDRESS_LIMITS.maxCityLength, 'City', 'Berlin')
+  city!: string;
+
+  @IsString()
+  @Matches(COUNTRY_CODE_PATTERN, {
+    message: 'country must be an ISO 3166-1 alpha-2 code of 2 uppercase letters',
+  })
+  @ApiProperty({ description: 'ISO 3166-1 alpha-2', example: 'DE', pattern: '^[A-Z]{2}$' })
+  country!: string;
 }
 
 export class OrderItemRequest {
@@ -71,6 +117,16 @@ export class PlaceOrderRequest {
     maxItems: ORDER_LIMITS.maxItems,
   })
   items!: OrderItemRequest[];
+
+  @Optional()
+  @IsObject({ message: 'shippingAddress must be an object' })
+  @ValidateNested()
+  @Type(() => ShippingAddressRequest)
+  @ApiPropertyOptional({
+    type: ShippingAddressRequest,
+    description: 'Where to deliver; recorded in OrderPlaced v2 and shown by the query-service',
+  })
+  shippingAddress?: ShippingAddressRequest;
 }
 
 export class PayOrderRequest {

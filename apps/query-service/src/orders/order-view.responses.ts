@@ -16,6 +16,26 @@ export class OrderViewItem {
   unitPrice!: number;
 }
 
+export class OrderViewShippingAddress {
+  @ApiProperty({ example: 'Ada Lovelace' })
+  recipient!: string;
+
+  @ApiProperty({ example: 'Unter den Linden 1' })
+  line1!: string;
+
+  @ApiPropertyOptional({ example: '3rd floor' })
+  line2?: string;
+
+  @ApiProperty({ example: '10117' })
+  postalCode!: string;
+
+  @ApiProperty({ example: 'Berlin' })
+  city!: string;
+
+  @ApiProperty({ description: 'ISO 3166-1 alpha-2', example: 'DE' })
+  country!: string;
+}
+
 export class OrderViewPayment {
   @ApiProperty({ description: 'Minor units', example: 2500 })
   amount!: number;
@@ -60,6 +80,12 @@ export class OrderView {
 
   @ApiProperty({ description: 'Minor units', example: 2500 })
   total!: number;
+
+  @ApiPropertyOptional({
+    type: OrderViewShippingAddress,
+    description: 'As given when the order was placed; absent when none was',
+  })
+  shippingAddress?: OrderViewShippingAddress;
 
   @ApiProperty({ description: 'The version of the last event applied; also the ETag', example: 2 })
   version!: number;
