@@ -21,6 +21,7 @@ function expectedView(events: readonly OrderEventEnvelope[]): OrderView {
     currency: state.currency,
     items: state.items,
     total: state.total,
+    shippingAddress: state.shippingAddress,
     version: last.version,
     placedAt: occurredAt('OrderPlaced'),
     paidAt: occurredAt('OrderPaid'),
@@ -70,7 +71,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 const VIEW_KEYS = new Set(
-  'orderId customerId status currency items total version placedAt paidAt shippedAt cancelledAt payment shipment cancellation updatedAt'.split(
+  'orderId customerId status currency items total shippingAddress version placedAt paidAt shippedAt cancelledAt payment shipment cancellation updatedAt'.split(
     ' ',
   ),
 );
@@ -116,6 +117,17 @@ function expectServable(view: OrderView): void {
     });
   }
   if (cancellation) expect(cancellation).toStrictEqual({ reason: expect.any(String) });
+  if (view.shippingAddress) {
+    const { line2, ...required } = view.shippingAddress;
+    expect(required).toStrictEqual({
+      recipient: expect.any(String),
+      line1: expect.any(String),
+      postalCode: expect.any(String),
+      city: expect.any(String),
+      country: expect.any(String),
+    });
+    if ('line2' in view.shippingAddress) expect(line2).toEqual(expect.any(String));
+  }
 }
 
 const DATA_FIELDS = [
@@ -123,6 +135,7 @@ const DATA_FIELDS = [
   'currency',
   'items',
   'total',
+  'shippingAddress',
   'amount',
   'paymentReference',
   'carrier',
@@ -156,6 +169,8 @@ const tamperedArbitrary = historyAndIndex(0, 1).chain(([events, index]) => {
     .record({
       type: orAnyOf(event.type, fc.constantFrom(...EVENT_TYPES), fc.string()),
       version: orAnyOf(event.version, fc.integer({ min: -1, max: 5 }), fc.double()),
+      // Versions the reader does not know must park like unknown types, never crash.
+      schemaVersion: orAnyOf(event.schemaVersion, fc.integer({ min: -1, max: 4 }), anything),
       orderId: orAnyOf(event.orderId, fc.string()),
       occurredAt: orAnyOf(
         event.occurredAt,

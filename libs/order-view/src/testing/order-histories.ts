@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { OrderEvent, OrderEventType, OrderItem } from '@app/order-domain';
+import type { OrderEvent, OrderEventType, OrderItem, ShippingAddress } from '@app/order-domain';
 import { latestSchemaVersion, type OrderEventEnvelope } from '@app/order-events';
 
 /** The ways an order's life can go so far, each named after where it ends. */
@@ -32,6 +32,8 @@ interface HistorySpec {
   customerId: string;
   currency: string;
   items: OrderItem[];
+  /** Absent on most generated orders, as on every order placed before OrderPlaced v2. */
+  shippingAddress?: ShippingAddress;
   paymentReference: string;
   carrier: string;
   trackingNumber: string;
@@ -49,7 +51,13 @@ function buildHistory(spec: HistorySpec): OrderEventEnvelope[] {
   const facts: { [Type in OrderEventType]: Fact & { type: Type } } = {
     OrderPlaced: {
       type: 'OrderPlaced',
-      data: { customerId: spec.customerId, currency: spec.currency, items: spec.items, total },
+      data: {
+        customerId: spec.customerId,
+        currency: spec.currency,
+        items: spec.items,
+        total,
+        ...(spec.shippingAddress === undefined ? {} : { shippingAddress: spec.shippingAddress }),
+      },
     },
     OrderPaid: {
       type: 'OrderPaid',
@@ -117,6 +125,18 @@ const itemArbitrary: fc.Arbitrary<OrderItem> = fc.record(
   { noNullPrototype: true },
 );
 
+const addressArbitrary: fc.Arbitrary<ShippingAddress> = fc.record(
+  {
+    recipient: textArbitrary,
+    line1: textArbitrary,
+    line2: textArbitrary,
+    postalCode: fc.stringMatching(/^[0-9A-Z]{3,10}$/),
+    city: textArbitrary,
+    country: fc.stringMatching(/^[A-Z]{2}$/),
+  },
+  { requiredKeys: ['recipient', 'line1', 'postalCode', 'city', 'country'], noNullPrototype: true },
+);
+
 const idsArbitrary = fc.uniqueArray(fc.uuid(), { minLength: MAX_EVENTS, maxLength: MAX_EVENTS });
 
 /** Valid histories of one order (a random id unless given) along a random path. */
@@ -133,6 +153,7 @@ export function orderHistoryArbitrary(orderId?: string): fc.Arbitrary<OrderEvent
       customerId: textArbitrary,
       currency: fc.stringMatching(/^[A-Z]{3}$/),
       items: fc.array(itemArbitrary, { minLength: 1, maxLength: 3 }),
+      shippingAddress: fc.option(addressArbitrary, { nil: undefined }),
       paymentReference: fc.string(),
       carrier: fc.string(),
       trackingNumber: fc.string(),
