@@ -78,13 +78,14 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
       orderId,
       version: 1,
       occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
-      schemaVersion: 1,
+      // OrderPlaced v2: writers write the newest version of each type.
+      schemaVersion: 2,
       data: { ...anOrder, total: anOrderTotal },
       metadata: { correlationId: 'corr-lifecycle-1', causationId: expect.any(String) },
     });
     expect(placedEvent.record.headers).toEqual({
       'event-type': 'OrderPlaced',
-      'schema-version': '1',
+      'schema-version': '2',
       'correlation-id': 'corr-lifecycle-1',
       'content-type': 'application/json',
     });
