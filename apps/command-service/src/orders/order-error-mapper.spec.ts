@@ -38,6 +38,11 @@ describe('mapOrderError', () => {
     expect(mapOrderError(error)).toMatchObject({ statusCode: status, code });
   });
 
+  it('asks to retry an event this instance is too old to read, on a newer instance', () => {
+    const newer = new UnreadableStoredEventError('o-1', 2, 'unknown schemaVersion 3', true);
+    expect(mapOrderError(newer)).toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
+  });
+
   it('leaves other errors to the filter, which answers 500 and logs them', () => {
     expect(mapOrderError(new TypeError('bug'))).toBeUndefined();
     expect(mapOrderError(Object.assign(new Error('syntax'), { code: '42601' }))).toBeUndefined();
