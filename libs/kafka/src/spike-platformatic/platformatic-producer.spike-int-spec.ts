@@ -1,0 +1,98 @@
+// A copy of ../reliable-producer.int-spec.ts with the producer made by makeProducer(): the same
+// scenario and the same assertions, against PlatformaticReliableProducer (or, with
+// SPIKE_PRODUCER=kafkajs, against ReliableProducer as the control).
+import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { brokerControl, kafkaBrokers, uniqueName } from '../../../../test/infra/test-infra';
+import { readTopicUntil, sawValues } from '../../../../test/infra/topic-reader';
+import { createDurableTopic } from '../../../../test/infra/topics';
+import { withTimeout } from '../../../../tools/local-infra/wait-for';
+import { KafkaModuleError } from '../kafka.errors';
+import { KafkaMetrics } from '../kafka.metrics';
+import { durableProducerSettings } from '../producer-settings';
+import type { OutgoingRecord } from '../kafka.types';
+import { makeProducer, PRODUCER_UNDER_TEST } from './producers';
+
+const SEND_TIMEOUT_MS = 30_000;
+const SHORT_SEND_TIMEOUT_MS = 8_000;
+
+describe(`${PRODUCER_UNDER_TEST} reliable producer with brokers down`, () => {
+  const kafka = new Kafka({
+    clientId: 'producer-test',
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  });
+  const registry = new Registry();
+  const metrics = new KafkaMetrics(registry);
+  let topic: string;
+
+  beforeAll(async () => {
+    topic = uniqueName('outage');
+    await createDurableTopic(kafka, topic, 6);
+  });
+
+  it('acknowledges with one broker down, fails with a typed retriable error with two down, reports only what was acknowledged', async () => {
+    const control = brokerControl();
+    const producer = makeProducer(
+      kafka,
+      kafkaBrokers(),
+      durableProducerSettings({ sendTimeoutMs: SEND_TIMEOUT_MS }),
+      metrics,
+    );
+    const impatient = makeProducer(
+      kafka,
+      kafkaBrokers(),
+      durableProducerSettings({ sendTimeoutMs: SHORT_SEND_TIMEOUT_MS }),
+      metrics,
+    );
+    await Promise.all([producer.connect(), impatient.connect()]);
+    const acknowledged: OutgoingRecord[] = [];
+    let refusal: unknown;
+    try {
+      await control.stopBroker(3, 'SIGKILL');
+      const oneDown = records('one-down', 100);
+      await producer.send(topic, oneDown);
+      acknowledged.push(...oneDown);
+
+      await control.stopBroker(2, 'SIGKILL');
+      refusal = await withTimeout(
+        impatient.send(topic, records('two-down', 100)).then(
+          () => 'acknowledged',
+          (error: unknown) => error,
+        ),
+        SHORT_SEND_TIMEOUT_MS + 5_000,
+        'the send timeout to surface',
+      );
+    } finally {
+      await Promise.all([control.startBroker(2), control.startBroker(3)]);
+    }
+    console.log(`two brokers down: ${String((refusal as Error)?.message ?? refusal)}`);
+    expect(refusal).toBeInstanceOf(KafkaModuleError);
+    expect((refusal as KafkaModuleError).retriable).toBe(true);
+
+    await control.waitUntilHealthy(180_000);
+    const recovered = records('recovered', 100);
+    await producer.send(topic, recovered);
+    acknowledged.push(...recovered);
+    await Promise.all([producer.close(), impatient.close()]);
+
+    expect(await counter('kafka_producer_records_sent_total')).toBe(200);
+    expect(await counter('kafka_producer_records_failed_total')).toBe(100);
+    const values = acknowledged.map((record) => String(record.value));
+    await readTopicUntil(kafka, topic, sawValues(values), 'every acknowledged record');
+  }, 300_000);
+
+  async function counter(name: string): Promise<number> {
+    const metric = await registry.getSingleMetric(name)!.get();
+    return metric.values
+      .filter((value) => value.labels.topic === topic)
+      .reduce((sum, value) => sum + value.value, 0);
+  }
+});
+
+function records(label: string, count: number): OutgoingRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: `order-${i % 13}`,
+    value: `${label}-${i}`,
+  }));
+}
