@@ -226,6 +226,19 @@ const malformedRequests: MalformedRequest[] = [
     VALIDATION_FAILED,
   ),
   place('sku of 65 chars', { json: withItem({ sku: sixtyFiveChars }) }, 400, VALIDATION_FAILED),
+  // A variation selector is a code point of its own: the event schema counts it, so must we.
+  place(
+    'customerId of 64 chars and a variation selector',
+    { json: { ...anOrder, customerId: `${'a'.repeat(64)}\uFE0F` } },
+    400,
+    VALIDATION_FAILED,
+  ),
+  place(
+    'sku of 64 chars and a variation selector',
+    { json: withItem({ sku: `${'a'.repeat(64)}\uFE0E` }) },
+    400,
+    VALIDATION_FAILED,
+  ),
   payPlaced(
     'paymentReference of 65 chars',
     { json: { ...pay, paymentReference: sixtyFiveChars } },

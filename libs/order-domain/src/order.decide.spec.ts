@@ -275,13 +275,27 @@ describe('decide', () => {
       },
     );
 
-    it.each(['', '   ', untyped(undefined), untyped(42)])('refuses sku %p', (sku) => {
-      refuses({ items: [line({ sku })] }, 'items[0].sku', /must be a non-empty string/);
-    });
+    // 64 code points and one more: a variation selector that some length checks do not count,
+    // but the event schema does (an event the service wrote and then could not read).
+    const sixtyFivePoints = `${'a'.repeat(64)}\uFE0F`;
 
-    it.each(['', ' ', untyped(undefined)])('refuses customerId %p', (customerId) => {
-      refuses({ customerId }, 'customerId', /^Invalid order: customerId must be a non-empty/);
-    });
+    it.each(['', '   ', untyped(undefined), untyped(42), 'a\u0000b', sixtyFivePoints])(
+      'refuses sku %p',
+      (sku) => {
+        refuses({ items: [line({ sku })] }, 'items[0].sku', /must be 1 to 64 printable characters/);
+      },
+    );
+
+    it.each(['', ' ', untyped(undefined), 'a\nb', sixtyFivePoints])(
+      'refuses customerId %p',
+      (customerId) => {
+        refuses(
+          { customerId },
+          'customerId',
+          /^Invalid order: customerId must be 1 to 64 printable/,
+        );
+      },
+    );
 
     it.each(['EUR', 'USD', 'JPY'])('accepts currency %s', (currency) => {
       accepts({ currency }, total);

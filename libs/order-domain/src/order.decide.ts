@@ -20,6 +20,7 @@ import type {
 import {
   ADDRESS_LIMITS,
   COUNTRY_CODE_PATTERN,
+  MAX_ID_LENGTH,
   ORDER_LIMITS,
   isPrintableText,
 } from './order.limits';
@@ -48,7 +49,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
 
 function place(command: PlaceOrder, state: OrderState): OrderPlaced {
   // Invalid input is refused whatever the order's state, as the HTTP layer would refuse it.
-  requireText('customerId', command.customerId);
+  requirePrintable('customerId', command.customerId, MAX_ID_LENGTH);
   if (typeof command.currency !== 'string' || !/^[A-Z]{3}$/.test(command.currency)) {
     throw new InvalidOrderError(
       'currency',
@@ -134,7 +135,7 @@ function validItems(items: unknown): OrderItem[] {
       throw new InvalidOrderError(field, `must be an object, got ${show(line)}`);
     }
     const { sku, quantity, unitPrice } = line as Partial<Record<keyof OrderItem, unknown>>;
-    requireText(`${field}.sku`, sku);
+    requirePrintable(`${field}.sku`, sku, MAX_ID_LENGTH);
     requireInteger(
       `${field}.quantity`,
       quantity,
@@ -190,12 +191,6 @@ export function orderTotal(items: readonly OrderItem[]): number {
     );
   }
   return total;
-}
-
-function requireText(field: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidOrderError(field, `must be a non-empty string, got ${show(value)}`);
-  }
 }
 
 function requirePrintable(

@@ -114,6 +114,14 @@ export class OrderEventStore {
           metadata,
         }) as OrderEventEnvelope,
     );
+    for (const envelope of envelopes) {
+      // A writer never stores what its readers refuse (the projector would park the order, and
+      // this service could not decide on it again); reaching this is a bug: a 500, nothing stored.
+      const reading = upcastOrderEvent(envelope);
+      if (reading.kind !== 'read') {
+        throw new Error(`refusing to store ${envelope.type} its readers refuse: ${reading.reason}`);
+      }
+    }
     try {
       // One round trip for both tables; unnest keeps the array order, so outbox ids follow versions.
       await client.query(

@@ -7,11 +7,11 @@ import {
   IsInt,
   IsObject,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
   ValidateIf,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -36,13 +36,27 @@ function Text(
     // Not IsOptional, which lets null through: an optional field is absent or valid.
     if (optional) Optional()(target, key);
     IsString()(target, key);
-    Length(1, maxLength)(target, key);
+    // Counted in code points, as the event schemas (Ajv) and isPrintableText count: class-validator's
+    // Length skips variation selectors, so it would accept text the stored event then fails.
+    ValidateBy({
+      name: 'codePointLength',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && lengthBetween(value, 1, maxLength),
+        defaultMessage: () => `$property must be 1 to ${maxLength} characters long`,
+      },
+    })(target, key);
     Matches(PRINTABLE_TEXT, printable)(target, key);
     ApiProperty({ description, example, minLength: 1, maxLength, required: !optional })(
       target,
       key,
     );
   };
+}
+
+function lengthBetween(value: string, min: number, max: number): boolean {
+  const codePoints = [...value].length;
+  return codePoints >= min && codePoints <= max;
 }
 
 /** Validated only when present; null is a value, and refused like any other wrong one. */

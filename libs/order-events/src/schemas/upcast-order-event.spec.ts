@@ -5,7 +5,7 @@ import { readEventFixtures } from '../testing/event-fixtures';
 import { ORDER_EVENT_VERSIONS, latestSchemaVersion } from './order-event-versions';
 import { orderPlacedV1, orderPlacedV2, type OrderPlacedV1Data } from './order-event.schemas';
 import { orderPlacedV1ToV2 } from './order-event.upcasters';
-import { upcastOrderEvent } from './upcast-order-event';
+import { orderEventReader, upcastOrderEvent } from './upcast-order-event';
 
 const fixtures = readEventFixtures();
 const newest = new Ajv2020({ allErrors: true });
@@ -141,5 +141,34 @@ describe('OrderPlaced v1 → v2', () => {
         expect(upcast).toStrictEqual(data);
       }),
     );
+  });
+});
+
+describe('an upcaster that is wrong for some old event', () => {
+  const v1 = fixtures.find(
+    (fixture) => fixture.type === 'OrderPlaced' && fixture.schemaVersion === 1,
+  )!;
+  const readerWith = (upcast: (data: OrderPlacedV1Data) => unknown) =>
+    orderEventReader({
+      ...ORDER_EVENT_VERSIONS,
+      OrderPlaced: [{ schema: orderPlacedV1, upcast }, { schema: orderPlacedV2 }],
+    });
+
+  it('parks the event (malformed, with the reason) when the upcaster throws', () => {
+    const read = readerWith(() => {
+      throw new Error('no such field');
+    });
+    expect(read(v1.event)).toEqual({
+      kind: 'malformed',
+      reason: 'OrderPlaced v1 could not be upcast: no such field',
+    });
+  });
+
+  it('parks the event when the upcast data fails the newest schema', () => {
+    const read = readerWith((data) => ({ ...orderPlacedV1ToV2(data), items: undefined }));
+    expect(read(v1.event)).toEqual({
+      kind: 'malformed',
+      reason: 'OrderPlaced v1 upcast to v2 has a missing or malformed items',
+    });
   });
 });

@@ -40,24 +40,37 @@ function compile(versions: readonly OrderEventVersion[]): readonly CompiledVersi
   }));
 }
 
+type Registry = { readonly [T in OrderEventType]: readonly OrderEventVersion[] };
+
 /** Compiled once, when the module loads: validation is on every event of every reader. */
-const COMPILED: { readonly [T in OrderEventType]: readonly CompiledVersion[] } = {
-  OrderPlaced: compile(ORDER_EVENT_VERSIONS.OrderPlaced),
-  OrderPaid: compile(ORDER_EVENT_VERSIONS.OrderPaid),
-  OrderShipped: compile(ORDER_EVENT_VERSIONS.OrderShipped),
-  OrderCancelled: compile(ORDER_EVENT_VERSIONS.OrderCancelled),
-};
+export const upcastOrderEvent = orderEventReader(ORDER_EVENT_VERSIONS);
 
 /**
  * The event as the newest version of its type: its data validated against the schema of the
  * version it was written in, then upcast version by version. Pure: the input is not modified.
+ * (A reader over another registry is for tests of the reading rules themselves.)
  */
-export function upcastOrderEvent(recorded: RecordedOrderEvent): OrderEventReading {
+export function orderEventReader(
+  registry: Registry,
+): (recorded: RecordedOrderEvent) => OrderEventReading {
+  const compiled: { readonly [T in OrderEventType]: readonly CompiledVersion[] } = {
+    OrderPlaced: compile(registry.OrderPlaced),
+    OrderPaid: compile(registry.OrderPaid),
+    OrderShipped: compile(registry.OrderShipped),
+    OrderCancelled: compile(registry.OrderCancelled),
+  };
+  return (recorded) => read(compiled, recorded);
+}
+
+function read(
+  compiled: { readonly [T in OrderEventType]: readonly CompiledVersion[] },
+  recorded: RecordedOrderEvent,
+): OrderEventReading {
   const { type, schemaVersion } = recorded;
   if (typeof type !== 'string' || !isKnownOrderEventType(type)) {
     return { kind: 'unknown', reason: `unknown event type ${describe(type)}` };
   }
-  const versions = COMPILED[type];
+  const versions = compiled[type];
   if (
     !Number.isSafeInteger(schemaVersion) ||
     schemaVersion < 1 ||
@@ -79,9 +92,28 @@ export function upcastOrderEvent(recorded: RecordedOrderEvent): OrderEventReadin
       reason: `${type} data has a missing or malformed ${fields.join(', ')}`,
     };
   }
-  for (const older of versions.slice(schemaVersion - 1, -1)) {
-    // Validated against this version's schema just before, or produced by the upcaster before.
-    data = (older.upcast as (data: unknown) => unknown)(data);
+  if (schemaVersion < versions.length) {
+    // An upcaster that throws or returns what the newest schema refuses is a bug in this code,
+    // found on some old event: the event parks with the reason rather than stalling a reader.
+    try {
+      for (const older of versions.slice(schemaVersion - 1, -1)) {
+        data = (older.upcast as (data: unknown) => unknown)(data);
+      }
+    } catch (error) {
+      return {
+        kind: 'malformed',
+        reason: `${type} v${schemaVersion} could not be upcast: ${(error as Error)?.message}`,
+      };
+    }
+    const newest = versions[versions.length - 1];
+    if (newest.fillsDefaults) data = structuredClone(data);
+    if (!newest.validate(data)) {
+      const fields = malformedFields(newest, newest.validate.errors ?? []);
+      return {
+        kind: 'malformed',
+        reason: `${type} v${schemaVersion} upcast to v${versions.length} has a missing or malformed ${fields.join(', ')}`,
+      };
+    }
   }
   const event = { ...recorded, type, schemaVersion: versions.length, data };
   return { kind: 'read', event: event as OrderEventEnvelope };
