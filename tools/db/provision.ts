@@ -22,7 +22,19 @@ export const APP_ROLES = {
   queryService: { role: 'order_query', database: 'read', access: 'read' },
 } as const satisfies Record<string, { role: string; database: DatabaseSide; access: AppAccess }>;
 
-export type AppDatabaseUrls = Record<keyof typeof APP_ROLES, string>;
+export type AppName = keyof typeof APP_ROLES;
+export type AppDatabaseUrls = Record<AppName, string>;
+/** One secret per role: a leaked query-service password must not open the event store. */
+export type AppDatabasePasswords = Record<AppName, string>;
+
+/**
+ * Tables a role may read and append to but never change: the event store is the source of
+ * truth, so even the command-service cannot rewrite or erase history (UPDATE, DELETE, TRUNCATE
+ * fail with SQLSTATE 42501). Keyed by role, so every caller of grantAppRole applies it.
+ */
+const APPEND_ONLY_TABLES: Record<string, string[]> = {
+  [APP_ROLES.commandService.role]: ['order_events'],
+};
 
 /** `adminUrl` with its database replaced by `database`, and its user by `as` when given. */
 export function databaseUrl(
@@ -41,8 +53,8 @@ export function databaseUrl(
 }
 
 export interface ProvisionOptions {
-  /** The password every app role logs in with; set again on each run. */
-  password: string;
+  /** Each app role's password; set again on each run. */
+  passwords: AppDatabasePasswords;
   /** Defaults to `orders_write` / `orders_read`; tests pass names of their own. */
   databases?: Partial<Record<DatabaseSide, string>>;
   log?: (message: string) => void;
@@ -54,7 +66,7 @@ export interface ProvisionOptions {
  */
 export async function provisionDatabases(
   adminUrl: string,
-  { password, databases = {}, log = () => undefined }: ProvisionOptions,
+  { passwords, databases = {}, log = () => undefined }: ProvisionOptions,
 ): Promise<AppDatabaseUrls> {
   const names: Record<DatabaseSide, string> = {
     write: databases.write ?? SUITE_DATABASES.write.name,
@@ -85,6 +97,7 @@ export async function provisionDatabases(
   // After the migrations, on every run, so that the tables they added are covered too.
   const urls: Partial<AppDatabaseUrls> = {};
   for (const [app, { role, database, access }] of Object.entries(APP_ROLES)) {
+    const password = passwords[app as AppName];
     const grant = { database: names[database], role, access, password };
     urls[app as keyof AppDatabaseUrls] = await grantAppRole(adminUrl, grant);
     log(`${role}: ${access} access to ${names[database]}`);
@@ -139,12 +152,16 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
     // transaction (a multi-statement query), so the role ends up with exactly this set.
     const tables = TABLE_PRIVILEGES[access];
     const write = access === 'write';
+    const appendOnly = (APPEND_ONLY_TABLES[role] ?? []).map((table) =>
+      admin.escapeIdentifier(table),
+    );
     const statements = [
       // Before PostgreSQL 15, PUBLIC may create tables in the public schema.
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
       `GRANT USAGE ON SCHEMA public TO ${r}`,
       `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r}`,
       `GRANT ${tables} ON ALL TABLES IN SCHEMA public TO ${r}`,
+      ...appendOnly.map((table) => `REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${r}`),
       `REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`,
       ...(write ? [`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`] : []),
       // Tables the admin role creates before the next provisioning run are covered too.
@@ -162,15 +179,29 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
   return databaseUrl(adminUrl, database, { user: role, password });
 }
 
+/** The environment variable that carries `app`'s role password: ORDER_COMMAND_DB_PASSWORD, … */
+export function passwordVariable(app: AppName): string {
+  return `${APP_ROLES[app].role.toUpperCase()}_DB_PASSWORD`;
+}
+
 if (require.main === module) {
-  const { DATABASE_ADMIN_URL: adminUrl, APP_DB_PASSWORD: password } = process.env;
-  if (!adminUrl) console.error('provision: DATABASE_ADMIN_URL is required (a superuser URL)');
-  if (!password)
-    console.error('provision: APP_DB_PASSWORD is required (the app roles log in with it)');
-  if (!adminUrl || !password) process.exit(1);
+  const { DATABASE_ADMIN_URL: adminUrl } = process.env;
+  const apps = Object.keys(APP_ROLES) as AppName[];
+  const missing = [
+    ...(adminUrl ? [] : ['DATABASE_ADMIN_URL (a superuser URL)']),
+    ...apps.map(passwordVariable).filter((name) => !process.env[name]),
+  ];
+  if (missing.length > 0) {
+    for (const name of missing) console.error(`provision: ${name} is required`);
+    process.exit(1);
+  }
+  const passwords = Object.fromEntries(
+    apps.map((app) => [app, process.env[passwordVariable(app)]!]),
+  ) as AppDatabasePasswords;
   const log = (message: string) => console.log(`provision: ${message}`);
-  provisionDatabases(adminUrl, { password, log }).catch((error: unknown) => {
-    console.error('provision: failed', error);
+  provisionDatabases(adminUrl!, { passwords, log }).catch((error: unknown) => {
+    // The message only: a pg error can quote the statement, and ALTER ROLE carries a password.
+    console.error(`provision: failed: ${(error as Error).message}`);
     process.exit(1);
   });
 }
