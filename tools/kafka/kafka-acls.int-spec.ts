@@ -168,8 +168,8 @@ async function consumeOne(kafka: Kafka, group: string, topic: string): Promise<s
     await consumer.subscribe({ topic, fromBeginning: true });
     return await new Promise<string>((resolve, reject) => {
       // A coordinator still loading is passing weather: kafkajs restarts the consumer itself.
-      const unlessTransient = (error: unknown) => {
-        if (!TRANSIENT_GROUP_ERRORS.has((error as { type?: string }).type ?? '')) reject(error);
+      const unlessTransient = (error: Error & { type?: string }) => {
+        if (!TRANSIENT_GROUP_ERRORS.has(error.type ?? '')) reject(error);
       };
       consumer.on(consumer.events.CRASH, ({ payload }) => unlessTransient(payload.error));
       consumer
