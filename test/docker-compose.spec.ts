@@ -129,6 +129,12 @@ describe('docker-compose.yml', () => {
       }
     });
 
+    it('then provision migrates as the migration role, with a password of its own', () => {
+      expect(String(env('provision').ORDER_MIGRATOR_DB_PASSWORD)).toMatch(
+        /^\$\{ORDER_MIGRATOR_DB_PASSWORD:\?/,
+      );
+    });
+
     it('then postgres runs and provision migrates it once it is healthy', () => {
       expect(services.postgres?.image).toMatch(/^postgres:\d+$/);
       expect(services.provision?.command).toEqual(['node', 'dist/tools/db/provision.js']);

@@ -2,6 +2,7 @@ import { readHandle } from '../../test/infra/infra-handle';
 import { uniqueName } from '../../test/infra/test-infra';
 import {
   APP_ROLES,
+  MIGRATION_ROLE,
   databaseUrl,
   grantAppRole,
   provisionDatabases,
@@ -19,6 +20,7 @@ const PASSWORDS: AppDatabasePasswords = {
   projector: 'provision-int-spec-projector',
   queryService: 'provision-int-spec-query',
 };
+const MIGRATOR_PASSWORD = 'provision-int-spec-migrator';
 const INVALID_PASSWORD = { code: '28P01' };
 const INSUFFICIENT_PRIVILEGE = { code: '42501' };
 
@@ -30,7 +32,11 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
 
   beforeAll(async () => {
     adminUrl = readHandle().databaseAdminUrl;
-    await provisionDatabases(adminUrl, { passwords: PASSWORDS, databases: names });
+    await provisionDatabases(adminUrl, {
+      passwords: PASSWORDS,
+      migratorPassword: MIGRATOR_PASSWORD,
+      databases: names,
+    });
     // What a later migration adds; the next provisioning run must cover it.
     for (const name of Object.values(names)) {
       await sql(
@@ -39,7 +45,11 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
           "INSERT INTO probe (note) VALUES ('seeded')",
       );
     }
-    urls = await provisionDatabases(adminUrl, { passwords: PASSWORDS, databases: names });
+    urls = await provisionDatabases(adminUrl, {
+      passwords: PASSWORDS,
+      migratorPassword: MIGRATOR_PASSWORD,
+      databases: names,
+    });
   });
 
   afterAll(async () => {
@@ -100,6 +110,40 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
     });
   });
 
+  it('migrates as the migration role: it owns the schema, and is no superuser', async () => {
+    const owners = await sql(
+      databaseUrl(adminUrl, names.write),
+      `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r'`,
+    );
+    expect(owners.rows).toEqual([{ owner: MIGRATION_ROLE }]);
+    const attributes = await sql(
+      adminUrl,
+      `SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = '${MIGRATION_ROLE}'`,
+    );
+    expect(attributes.rows).toEqual([
+      { rolsuper: false, rolcreatedb: false, rolcreaterole: false },
+    ]);
+    const migratorUrl = databaseUrl(adminUrl, names.write, {
+      user: MIGRATION_ROLE,
+      password: MIGRATOR_PASSWORD,
+    });
+    // Not an app role: an app's password does not open it.
+    const withAppPassword = databaseUrl(adminUrl, names.write, {
+      user: MIGRATION_ROLE,
+      password: PASSWORDS.commandService,
+    });
+    await expect(withClient(withAppPassword, () => Promise.resolve())).rejects.toMatchObject(
+      INVALID_PASSWORD,
+    );
+    await withClient(migratorUrl, async (migrator) => {
+      await expect(migrator.query('CREATE ROLE intruder')).rejects.toMatchObject(
+        INSUFFICIENT_PRIVILEGE,
+      );
+    });
+  });
+
   it("accepts each role's own password only: another role's is refused", async () => {
     const apps = Object.keys(APP_ROLES) as (keyof typeof APP_ROLES)[];
     for (const app of apps) {
@@ -153,9 +197,13 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
   });
 
   it('provisions again harmlessly: same URLs, data kept, privileges unchanged', async () => {
-    expect(await provisionDatabases(adminUrl, { passwords: PASSWORDS, databases: names })).toEqual(
-      urls,
-    );
+    expect(
+      await provisionDatabases(adminUrl, {
+        passwords: PASSWORDS,
+        migratorPassword: MIGRATOR_PASSWORD,
+        databases: names,
+      }),
+    ).toEqual(urls);
     await withClient(urls.queryService, async (query) => {
       expect((await query.query('SELECT note FROM probe')).rows).toEqual([{ note: 'seeded' }]);
       await expect(query.query('DELETE FROM probe')).rejects.toMatchObject(INSUFFICIENT_PRIVILEGE);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Pool, type ClientBase } from 'pg';
 import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
 import { repoRoot } from '../repo-root';
 import { withClient } from '../../libs/database/src/transaction';
@@ -15,7 +15,14 @@ export type DatabaseSide = keyof typeof SUITE_DATABASES;
 /** `write`: read and change rows; `read`: only read them. Neither may change the schema. */
 export type AppAccess = 'write' | 'read';
 
-/** Each app connects with its own least-privilege role (migrations run as the superuser). */
+/**
+ * Owns the schema and runs the migrations: neither a superuser nor any app's login, so an app's
+ * leaked password can never change the schema and migrations hold no more than DDL rights in
+ * the suite's own databases.
+ */
+export const MIGRATION_ROLE = 'order_migrator';
+
+/** Each app connects with its own least-privilege role (migrations run as MIGRATION_ROLE). */
 export const APP_ROLES = {
   commandService: { role: 'order_command', database: 'write', access: 'write' },
   projector: { role: 'order_projector', database: 'read', access: 'write' },
@@ -55,6 +62,8 @@ export function databaseUrl(
 export interface ProvisionOptions {
   /** Each app role's password; set again on each run. */
   passwords: AppDatabasePasswords;
+  /** MIGRATION_ROLE's password, its own secret too. */
+  migratorPassword: string;
   /** Defaults to `orders_write` / `orders_read`; tests pass names of their own. */
   databases?: Partial<Record<DatabaseSide, string>>;
   log?: (message: string) => void;
@@ -66,26 +75,39 @@ export interface ProvisionOptions {
  */
 export async function provisionDatabases(
   adminUrl: string,
-  { passwords, databases = {}, log = () => undefined }: ProvisionOptions,
+  { passwords, migratorPassword, databases = {}, log = () => undefined }: ProvisionOptions,
 ): Promise<AppDatabaseUrls> {
   const names: Record<DatabaseSide, string> = {
     write: databases.write ?? SUITE_DATABASES.write.name,
     read: databases.read ?? SUITE_DATABASES.read.name,
   };
+  const migrator = quotedIdentifier(MIGRATION_ROLE);
   await withClient(adminUrl, async (admin) => {
+    await ensureLoginRole(admin, MIGRATION_ROLE, migratorPassword);
     for (const name of Object.values(names)) {
       const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
         name,
       ]);
+      const db = admin.escapeIdentifier(name);
       if (rowCount === 0) {
-        await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+        await admin.query(`CREATE DATABASE ${db} OWNER ${migrator}`);
         log(`created database ${name}`);
+      } else {
+        await admin.query(`ALTER DATABASE ${db} OWNER TO ${migrator}`);
       }
     }
   });
   for (const side of ['write', 'read'] as const) {
     const name = names[side];
-    const pool = new Pool({ connectionString: databaseUrl(adminUrl, name), max: 1 });
+    // Objects a superuser created (before the migration role existed) pass to it.
+    await withClient(databaseUrl(adminUrl, name), (client) => client.query(ADOPT_SCHEMA_OBJECTS));
+    const pool = new Pool({
+      connectionString: databaseUrl(adminUrl, name, {
+        user: MIGRATION_ROLE,
+        password: migratorPassword,
+      }),
+      max: 1,
+    });
     try {
       const migrations = readMigrations(join(repoRoot(), SUITE_DATABASES[side].migrations));
       const applied = await runMigrations(pool, migrations);
@@ -103,6 +125,61 @@ export async function provisionDatabases(
     log(`${role}: ${access} access to ${names[database]}`);
   }
   return urls as AppDatabaseUrls;
+}
+
+/** pg's escapeIdentifier, where no client is at hand. */
+function quotedIdentifier(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** Every table, view, free-standing sequence and function of `public`, owned by MIGRATION_ROLE. */
+const ADOPT_SCHEMA_OBJECTS = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT c.oid::regclass AS name,
+           CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                          WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+       AND pg_get_userbyid(c.relowner) <> '${MIGRATION_ROLE}'
+       -- Sequences of identity and serial columns follow their table.
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                        WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                          AND d.deptype IN ('a', 'i'))
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO ${MIGRATION_ROLE}', r.kind, r.name);
+  END LOOP;
+  FOR r IN
+    SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '${MIGRATION_ROLE}'
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO ${MIGRATION_ROLE}', r.name);
+  END LOOP;
+END $$`;
+
+/**
+ * Creates `role` (LOGIN, no other attribute) when missing and sets `password` on every call,
+ * under the provisioning lock (concurrent CREATE ROLE of one name fails). Refuses a superuser.
+ */
+async function ensureLoginRole(admin: ClientBase, role: string, password: string): Promise<void> {
+  await admin.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK_KEY]);
+  try {
+    const { rows } = await admin.query<{ rolsuper: boolean }>(
+      'SELECT rolsuper FROM pg_roles WHERE rolname = $1',
+      [role],
+    );
+    if (rows[0]?.rolsuper) {
+      throw new Error(`Role ${role} is a superuser: it cannot serve as a least-privilege role`);
+    }
+    const verb = rows.length === 0 ? 'CREATE' : 'ALTER';
+    await admin.query(
+      `${verb} ROLE ${admin.escapeIdentifier(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`,
+    );
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK_KEY]);
+  }
 }
 
 export interface AppRoleGrant {
@@ -164,7 +241,8 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
       ...appendOnly.map((table) => `REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${r}`),
       `REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`,
       ...(write ? [`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`] : []),
-      // Tables the admin role creates before the next provisioning run are covered too.
+      // Tables created before the next provisioning run are covered too: by the admin role here,
+      // by the migration role below.
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${r}`,
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ${tables} ON TABLES TO ${r}`,
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM ${r}`,
@@ -172,8 +250,22 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
         ? [`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${r}`]
         : []),
     ];
+    const { rowCount: hasMigrator } = await admin.query(
+      'SELECT 1 FROM pg_roles WHERE rolname = $1',
+      [MIGRATION_ROLE],
+    );
+    const migratorDefaults = hasMigrator
+      ? statements
+          .filter((statement) => statement.startsWith('ALTER DEFAULT PRIVILEGES IN SCHEMA'))
+          .map((statement) =>
+            statement.replace(
+              'ALTER DEFAULT PRIVILEGES',
+              `ALTER DEFAULT PRIVILEGES FOR ROLE ${admin.escapeIdentifier(MIGRATION_ROLE)}`,
+            ),
+          )
+      : [];
     await withClient(databaseUrl(adminUrl, database), (client) =>
-      client.query(statements.join(';\n')),
+      client.query([...statements, ...migratorDefaults].join(';\n')),
     );
   });
   return databaseUrl(adminUrl, database, { user: role, password });
@@ -184,12 +276,16 @@ export function passwordVariable(app: AppName): string {
   return `${APP_ROLES[app].role.toUpperCase()}_DB_PASSWORD`;
 }
 
+export const MIGRATOR_PASSWORD_VARIABLE = `${MIGRATION_ROLE.toUpperCase()}_DB_PASSWORD`;
+
 if (require.main === module) {
   const { DATABASE_ADMIN_URL: adminUrl } = process.env;
   const apps = Object.keys(APP_ROLES) as AppName[];
   const missing = [
     ...(adminUrl ? [] : ['DATABASE_ADMIN_URL (a superuser URL)']),
-    ...apps.map(passwordVariable).filter((name) => !process.env[name]),
+    ...[...apps.map(passwordVariable), MIGRATOR_PASSWORD_VARIABLE].filter(
+      (name) => !process.env[name],
+    ),
   ];
   if (missing.length > 0) {
     for (const name of missing) console.error(`provision: ${name} is required`);
@@ -199,7 +295,8 @@ if (require.main === module) {
     apps.map((app) => [app, process.env[passwordVariable(app)]!]),
   ) as AppDatabasePasswords;
   const log = (message: string) => console.log(`provision: ${message}`);
-  provisionDatabases(adminUrl!, { passwords, log }).catch((error: unknown) => {
+  const migratorPassword = process.env[MIGRATOR_PASSWORD_VARIABLE]!;
+  provisionDatabases(adminUrl!, { passwords, migratorPassword, log }).catch((error: unknown) => {
     // The message only: a pg error can quote the statement, and ALTER ROLE carries a password.
     console.error(`provision: failed: ${(error as Error).message}`);
     process.exit(1);

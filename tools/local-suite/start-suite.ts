@@ -9,7 +9,12 @@ import {
   type KafkaCredentials,
 } from '../local-infra/kafka-credentials';
 import { LocalPostgres } from '../local-infra/local-postgres';
-import { APP_ROLES, provisionDatabases, type AppDatabasePasswords } from '../db/provision';
+import {
+  APP_ROLES,
+  MIGRATION_ROLE,
+  provisionDatabases,
+  type AppDatabasePasswords,
+} from '../db/provision';
 import { provisionKafkaAs } from '../kafka/provision';
 import { repoRoot } from '../repo-root';
 import { startApp, stopApp, waitUntilAppReady, type RunningApp, type SuiteApp } from './suite-apps';
@@ -49,7 +54,11 @@ async function main(): Promise<void> {
     startPostgres(),
   ]);
   // Each app connects with its own least-privilege role and secret; see tools/db/provision.ts.
-  const databaseUrls = await provisionDatabases(adminUrl, { passwords: dbPasswords(), log });
+  const databaseUrls = await provisionDatabases(adminUrl, {
+    passwords: dbPasswords(),
+    migratorPassword: secret(`db-password-${MIGRATION_ROLE}`),
+    log,
+  });
   // Topics and ACLs, as the super user: the apps' principals may only verify topics.
   await provisionKafkaAs(kafkaBrokers.split(','), scramSasl(credentials.superUser), {
     orderEvents: { ORDER_EVENTS_TOPIC: 'order-events', ORDER_EVENTS_PARTITIONS: 6 },
