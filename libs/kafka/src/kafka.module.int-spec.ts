@@ -85,7 +85,15 @@ describe('KafkaModule on the real cluster', () => {
     const topic = uniqueName('created');
     await boot({ topics: [{ name: topic, partitions: 4, retention: 'forever' }] });
 
-    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    // The test's admin may ask a broker the new topic's metadata has not reached yet.
+    const metadata = await waitFor(
+      () =>
+        admin.fetchTopicMetadata({ topics: [topic] }).then(
+          ({ topics }) => topics[0],
+          () => undefined,
+        ),
+      { timeoutMs: 30_000, description: `metadata of ${topic} on every broker` },
+    );
     expect(metadata.partitions).toHaveLength(4);
     expect(metadata.partitions.every((p) => p.replicas.length === 3)).toBe(true);
     const { resources } = await admin.describeConfigs({
