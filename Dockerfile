@@ -5,6 +5,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The install applies patches/ (patch-package, postinstall) and fails if a patch does not apply.
+COPY patches ./patches
 # npm install rather than npm ci: see tools/ensure-installed.sh.
 RUN npm install --no-audit --no-fund
 COPY tsconfig*.json nest-cli.json ./
@@ -13,7 +15,8 @@ COPY libs ./libs
 COPY tools ./tools
 COPY infra ./infra
 # Emits dist/apps/<app>/src/main.js and dist/tools/db/provision.js.
-RUN npm run build && npm prune --omit=dev
+# Pruning keeps the patched kafkajs as installed (no scripts: patch-package is a dev tool).
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -29,3 +29,15 @@ export async function createDurableTopic(
     await admin.disconnect();
   }
 }
+
+/** How many records `topic` holds: the sum of its partitions' high watermarks. */
+export async function recordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, { high }) => sum + Number(high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

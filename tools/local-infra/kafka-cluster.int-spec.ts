@@ -5,9 +5,9 @@ import { createDurableTopic } from '../../test/infra/topics';
 
 /**
  * The cluster the project brings: three brokers, full replication, and an idempotent acks=all
- * round trip. Brokers going down are exercised through the reliable producer
- * (libs/kafka/src/reliable-producer.int-spec.ts): raw kafkajs sends can lose records when
- * retried across a leader change, which is why that producer exists.
+ * round trip. Brokers going down are exercised in libs/kafka: raw kafkajs through a leader change
+ * (kafkajs-leader-change.int-spec.ts, the gate of our kafkajs patch) and the reliable producer
+ * (reliable-producer.int-spec.ts).
  */
 describe('local 3-node Kafka cluster', () => {
   const kafka = testKafka({ clientId: 'cluster-test' });

@@ -33,10 +33,12 @@ interface TopicPartitions {
  * Sends records with acks=all on an idempotent producer, one request in flight, and reports a
  * send as done only once every in-sync replica has all of its records.
  *
- * Three kafkajs 2.2.4 behaviours shape it (each proven by reliable-producer.int-spec.ts):
- * - A send spanning several brokers that is retried after a leader change can resolve without
- *   writing the records whose partition moved to a broker that had already answered. So each
- *   partition's records go out as a send of their own, and only failed partitions are retried.
+ * Three kafkajs 2.2.4 behaviours shape it (each proven by an int-spec):
+ * - A send spanning several brokers that was retried after a leader change could resolve without
+ *   the records whose partition moved to a broker that had already answered (kafkajs#1303). The
+ *   kafkajs installed here is patched (patches/kafkajs+2.2.4.patch, gate:
+ *   kafkajs-leader-change.int-spec.ts), so one send carries every partition, and a send that
+ *   failed says which partitions it wrote: only the others are retried.
  * - An idempotent batch gets its sequence numbers when the request is built and they advance
  *   only on success, so two sends to one partition must never overlap: sends run one at a time,
  *   and a caller whose send timed out is answered at once while the next send waits for it.
@@ -95,9 +97,7 @@ export class ReliableProducer {
       new KafkaSendTimeoutError(topic, records.length, this.settings.sendTimeoutMs);
     // A caller that gave up must not have its records written later, behind its back: a send
     // still queued then never starts, and one under way stops retrying.
-    const attempt = this.queue.then(() =>
-      this.sendUntil(topic, records.map(toMessage), deadline, timeout),
-    );
+    const attempt = this.queue.then(() => this.sendUntil(topic, records, deadline, timeout));
     this.queue = attempt.catch(() => undefined);
 
     let timer: NodeJS.Timeout | undefined;
@@ -129,47 +129,42 @@ export class ReliableProducer {
 
   private async sendUntil(
     topic: string,
-    messages: Message[],
+    records: OutgoingRecord[],
     deadline: number,
     timeout: () => KafkaSendTimeoutError,
   ): Promise<void> {
     if (Date.now() >= deadline) throw timeout();
     const producer = await this.currentProducer();
-    const byPartition = await this.partitionsUntil(topic, messages, deadline);
-    let pending = [...byPartition.keys()];
+    let pending = await this.partitionedUntil(topic, records, deadline);
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
-      const results = await Promise.allSettled(
-        pending.map((partition) =>
-          producer.send({
-            topic,
-            messages: byPartition.get(partition)!,
-            acks: -1,
-            // How long the leader may wait for the in-sync replicas before answering.
-            timeout: Math.max(1, deadline - Date.now()),
-          }),
-        ),
-      );
-      const failed = pending.filter((_, i) => results[i].status === 'rejected');
-      if (failed.length === 0) return;
-
-      const error = (
-        results.find((result) => result.status === 'rejected') as PromiseRejectedResult
-      ).reason as Error;
-      const retriable = isRetriable(error);
-      if (!retriable || Date.now() + backoff >= deadline - 1) {
-        this.inDoubt = true;
-        throw new KafkaSendError(`send to ${topic} failed: ${error.message}`, retriable, {
-          cause: error,
+      try {
+        await producer.send({
+          topic,
+          messages: pending,
+          acks: -1,
+          // How long the leader may wait for the in-sync replicas before answering.
+          timeout: Math.max(1, deadline - Date.now()),
         });
+        return;
+      } catch (error) {
+        // The patched kafkajs names the partitions it wrote before failing: only the others go
+        // again (same records, same producer, so a batch the broker has is a known duplicate).
+        const written = new Set(acknowledgedPartitions(error, topic));
+        pending = pending.filter((message) => !written.has(message.partition!));
+        if (pending.length === 0) return;
+
+        const retriable = isRetriable(error);
+        if (!retriable || Date.now() + backoff >= deadline - 1) {
+          this.inDoubt = true;
+          throw new KafkaSendError(
+            `send to ${topic} failed: ${(error as Error).message}`,
+            retriable,
+            { cause: error },
+          );
+        }
+        this.metrics.recordsRetried.inc({ topic }, pending.length);
+        await new Promise((resolve) => setTimeout(resolve, backoff));
       }
-      // Same records, same producer: a batch the broker already has is recognised as a duplicate.
-      const retried = failed.reduce(
-        (sum, partition) => sum + byPartition.get(partition)!.length,
-        0,
-      );
-      this.metrics.recordsRetried.inc({ topic }, retried);
-      pending = failed;
-      await new Promise((resolve) => setTimeout(resolve, backoff));
     }
   }
 
@@ -197,15 +192,15 @@ export class ReliableProducer {
     return producer;
   }
 
-  /** groupByPartition, retried while the metadata is transiently unavailable (a new topic). */
-  private async partitionsUntil(
+  /** The records as messages bound to their partitions, retried while the metadata is transiently unavailable (a new topic). */
+  private async partitionedUntil(
     topic: string,
-    messages: Message[],
+    records: OutgoingRecord[],
     deadline: number,
-  ): Promise<Map<number, Message[]>> {
+  ): Promise<Message[]> {
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
       try {
-        return await this.groupByPartition(topic, messages);
+        return this.partitioned(topic, records, await this.partitionsOf(topic));
       } catch (error) {
         const retriable = isRetriable(error);
         if (!retriable || Date.now() + backoff >= deadline - 1) {
@@ -224,20 +219,20 @@ export class ReliableProducer {
     }
   }
 
-  /** The partition of each record, as kafkajs's default (Java-compatible murmur2) partitioner picks it. */
-  private async groupByPartition(
+  /**
+   * Each record's partition, as kafkajs's default (Java-compatible murmur2) partitioner picks
+   * it, over the partition count checked by partitionsOf (kafkajs's own metadata may be older).
+   */
+  private partitioned(
     topic: string,
-    messages: Message[],
-  ): Promise<Map<number, Message[]>> {
-    const partitionMetadata = await this.partitionsOf(topic);
-    const groups = new Map<number, Message[]>();
-    for (const message of messages) {
-      const partition = this.partitioner({ topic, partitionMetadata, message });
-      const group = groups.get(partition) ?? [];
-      group.push({ ...message, partition });
-      groups.set(partition, group);
-    }
-    return groups;
+    records: OutgoingRecord[],
+    partitionMetadata: PartitionMetadata[],
+  ): Message[] {
+    return records.map((record) => {
+      const message: Message = { key: record.key, value: record.value, headers: record.headers };
+      message.partition = this.partitioner({ topic, partitionMetadata, message });
+      return message;
+    });
   }
 
   /**
@@ -266,8 +261,13 @@ export class ReliableProducer {
   }
 }
 
-function toMessage(record: OutgoingRecord): Message {
-  return { key: record.key, value: record.value, headers: record.headers };
+/** The partitions of `topic` a failed send had written (see patches/kafkajs+2.2.4.patch). */
+function acknowledgedPartitions(error: unknown, topic: string): number[] {
+  const acknowledged = (error as { acknowledged?: { topicName: string; partition: number }[] })
+    .acknowledged;
+  return (acknowledged ?? [])
+    .filter((result) => result.topicName === topic)
+    .map((result) => result.partition);
 }
 
 /** kafkajs marks transient errors `retriable`; retries exhausted on one still is. */

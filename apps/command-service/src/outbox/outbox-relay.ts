@@ -28,6 +28,12 @@ const BACKOFF_MIN_MS = 100;
 const MAX_BATCH_BYTES = 512 * 1024;
 const BACKOFF_MAX_MS = 5_000;
 
+interface InFlightBatch {
+  ids: string[];
+  /** Settles once Kafka acknowledged the batch (true) or the send failed (false); never rejects. */
+  acknowledged: Promise<boolean>;
+}
+
 interface OutboxRow {
   id: string;
   order_id: string;
@@ -100,40 +106,76 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await this.disconnect();
   }
 
+  /**
+   * Pipelined: while one batch is on its way to Kafka, the next is read (the oldest rows not in
+   * flight), and the acknowledged batch's rows are deleted while the next one is sent. A batch
+   * read behind one that then fails is dropped and read again, so no row overtakes an older one.
+   */
   private async publishWhileLeading(connection: Client, lease: HeldLease): Promise<void> {
     let kafkaFailures = 0;
-    while (this.running) {
-      if (!lease.held) throw new Error('the relay lease was lost');
-      this.notified = false;
-      const { rows } = await connection.query<OutboxRow>(
-        'SELECT id, order_id, payload, headers FROM outbox ORDER BY id LIMIT $1',
-        [this.options.batchSize],
-      );
-      if (rows.length === 0) {
-        await this.pause(this.options.pollIntervalMs, { untilNotified: true });
-        continue;
+    let inFlight: InFlightBatch | undefined;
+    let deleting: Promise<unknown> = Promise.resolve();
+    try {
+      while (this.running) {
+        assertHeld(lease);
+        this.notified = false;
+        await deleting;
+        const { rows } = await connection.query<OutboxRow>(
+          'SELECT id, order_id, payload, headers FROM outbox WHERE NOT (id = ANY($2::bigint[])) ORDER BY id LIMIT $1',
+          [this.options.batchSize, inFlight?.ids ?? []],
+        );
+        const justPublished = inFlight !== undefined;
+        if (inFlight) {
+          const sent = inFlight;
+          inFlight = undefined;
+          if (!(await sent.acknowledged)) {
+            // Kafka unavailable: keep the lease and the rows, and read them again after a pause.
+            await this.pause(backoff(++kafkaFailures));
+            continue;
+          }
+          kafkaFailures = 0;
+          deleting = this.deletePublished(connection, sent.ids);
+          // Awaited before the next read; a failure there ends the leadership like any query's.
+          deleting.catch(() => undefined);
+        }
+        if (rows.length === 0) {
+          // Rows committed while a batch was in flight are read at once; otherwise wait for some.
+          if (!justPublished)
+            await this.pause(this.options.pollIntervalMs, { untilNotified: true });
+          continue;
+        }
+        // The rows may have waited behind a renewal that never came back.
+        assertHeld(lease);
+        inFlight = this.send(withinBytes(rows, MAX_BATCH_BYTES));
       }
-      const batch = withinBytes(rows, MAX_BATCH_BYTES);
-      // The rows may have waited behind a renewal that never came back.
-      if (!lease.held) throw new Error('the relay lease was lost');
-      try {
-        await this.producer.send(this.options.topic, batch.map(toRecord));
-      } catch (error) {
-        // Kafka unavailable: keep the lock and the rows, and try the same batch again.
+    } finally {
+      // Stopping (or the lease lost): a batch on its way ends on its own; its rows are deleted if
+      // acknowledged and the connection still works, and are published again otherwise.
+      await deleting.catch(() => undefined);
+      if (inFlight && (await inFlight.acknowledged) && lease.held) {
+        await this.deletePublished(connection, inFlight.ids).catch(() => undefined);
+      }
+    }
+  }
+
+  private send(batch: OutboxRow[]): InFlightBatch {
+    const acknowledged = this.producer.send(this.options.topic, batch.map(toRecord)).then(
+      () => true,
+      (error: unknown) => {
         this.metrics.publishFailures.inc();
         this.logger.warn(
-          `publishing ${rows.length} outbox events failed: ${(error as Error).message}`,
+          `publishing ${batch.length} outbox events failed: ${(error as Error).message}`,
         );
-        await this.pause(backoff(++kafkaFailures));
-        continue;
-      }
-      kafkaFailures = 0;
-      // By id, not "id <= max": a row with a lower id can still be committing, unpublished.
-      await connection.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [
-        batch.map((row) => row.id),
-      ]);
-      this.metrics.published.inc(batch.length);
-    }
+        return false;
+      },
+    );
+    return { ids: batch.map((row) => row.id), acknowledged };
+  }
+
+  /** By id, not "id <= max": a row with a lower id can still be committing, unpublished. */
+  private async deletePublished(connection: Client, ids: string[]): Promise<void> {
+    await connection.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+    this.metrics.published.inc(ids.length);
   }
 
   private async connect(): Promise<Client> {
@@ -232,6 +274,10 @@ function serverSideTimeouts(leaseMs: number): string {
     'SET tcp_keepalives_count = 3',
     `SET tcp_user_timeout = ${Math.ceil(leaseMs)}`,
   ].join('; ');
+}
+
+function assertHeld(lease: HeldLease): void {
+  if (!lease.held) throw new Error('the relay lease was lost');
 }
 
 function toRecord(row: OutboxRow): OutgoingRecord {
