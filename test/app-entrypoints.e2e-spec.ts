@@ -2,15 +2,16 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { readMigrations, runMigrations } from '../libs/database/src/migrations';
 import {
+  appKafkaEnv,
   createTestDatabase,
-  kafkaBrokers,
+  testKafka,
   uniqueName,
   type TestDatabase,
 } from './infra/test-infra';
+import { waitFor } from '../tools/local-infra/wait-for';
 import {
   startApp,
   stopApp,
@@ -21,9 +22,14 @@ import {
 /** Each app's real entry point (dist/apps/<app>/src/main.js) against the real cluster and database. */
 describe('app entry points', () => {
   let database: TestDatabase;
+  const topic = uniqueName('entry_events');
+  /** Each Kafka app's login (its own principal) and topic, as provisioning leaves them. */
+  const kafkaEnvOf: Partial<Record<SuiteApp['name'], Record<string, string>>> = {};
 
   beforeAll(async () => {
     await buildApps();
+    kafkaEnvOf['command-service'] = await appKafkaEnv('commandService', { topic });
+    kafkaEnvOf.projector = await appKafkaEnv('projector', { topic });
     database = await createTestDatabase('apps');
     // The projector reads its schema at boot (provisioning migrates it in the suite).
     const pool = new Pool({ connectionString: database.url, max: 1 });
@@ -44,13 +50,13 @@ describe('app entry points', () => {
     { name: 'query-service', usesKafka: false },
   ];
 
-  function environment(usesKafka: boolean): Record<string, string> {
+  function environment(name: SuiteApp['name']): Record<string, string> {
     return {
       DATABASE_URL: database.url,
       // A clean boot and shutdown log no error.
       LOG_LEVEL: 'error',
       ADMIN_TOKEN: 'test-admin-token-0123456789',
-      ...(usesKafka ? { KAFKA_BROKERS: kafkaBrokers().join(',') } : {}),
+      ...kafkaEnvOf[name],
     };
   }
 
@@ -58,9 +64,8 @@ describe('app entry points', () => {
     '$name boots, reports ready, serves metrics and stops on SIGTERM',
     async ({ name, usesKafka }) => {
       const output: string[] = [];
-      const running = startApp(
-        { name, port: await freePort(), env: environment(usesKafka) },
-        (line) => output.push(line),
+      const running = startApp({ name, port: await freePort(), env: environment(name) }, (line) =>
+        output.push(line),
       );
       try {
         await waitUntilAppReady(running);
@@ -101,7 +106,7 @@ describe('app entry points', () => {
       {
         name: 'command-service',
         port: await freePort(),
-        env: { ...environment(true), KAFKA_DURABILITY: 'relaxed' },
+        env: { ...environment('command-service'), KAFKA_DURABILITY: 'relaxed' },
       },
       () => undefined,
     );
@@ -120,18 +125,105 @@ describe('app entry points', () => {
   });
 
   it('refuses to boot (exit 1) when its event topic falls short of the durability contract', async () => {
-    const topic = uniqueName('weak_events');
-    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    const weakTopic = uniqueName('weak_events');
+    const admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.createTopics({
+      topics: [{ topic: weakTopic, numPartitions: 1, replicationFactor: 1 }],
+    });
     await admin.disconnect();
 
     const { code, stderr } = await runToExit('command-service', {
-      ...environment(true),
-      ORDER_EVENTS_TOPIC: topic,
+      ...environment('command-service'),
+      ...(await appKafkaEnv('commandService', { topic: weakTopic, createTopics: false })),
     });
     expect(code).toBe(1);
-    expect(stderr).toContain(`topic ${topic}: replication.factor is 1, required >= 3`);
+    expect(stderr).toContain(`topic ${weakTopic}: replication.factor is 1, required >= 3`);
+  });
+
+  const kafkaApps = ['command-service', 'projector'] as const;
+
+  it.each(kafkaApps)(
+    '%s exits 1 with one line naming the problem when Kafka refuses its password',
+    async (name) => {
+      const wrongPassword = 'not-the-password-0123456789';
+      const { code, stderr } = await runToExit(name, {
+        ...environment(name),
+        KAFKA_SASL_PASSWORD: wrongPassword,
+      });
+      expect(code).toBe(1);
+      const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+      expect(lines).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^${name}: Kafka refused to authenticate principal User:${name} .*invalid credentials`,
+          ),
+        ),
+      ]);
+      expect(stderr).not.toContain(wrongPassword);
+    },
+  );
+
+  it.each(kafkaApps)(
+    '%s refuses to boot without Kafka credentials, even with relaxed durability',
+    async (name) => {
+      const env: Record<string, string> = { ...environment(name), KAFKA_DURABILITY: 'relaxed' };
+      delete env.KAFKA_SASL_USERNAME;
+      delete env.KAFKA_SASL_PASSWORD;
+      const { code, stderr } = await runToExit(name, env);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^ {2}- KAFKA_SASL_USERNAME: .*\(not set\)$/m);
+      expect(stderr).toMatch(/^ {2}- KAFKA_SASL_PASSWORD: .*\(not set\)$/m);
+      expect(stderr).not.toContain('    at ');
+    },
+  );
+
+  it("redacts credentials in the projector's request log: authorization, cookies, *-token and *-key headers", async () => {
+    const output: string[] = [];
+    const adminToken = 'test-admin-token-0123456789';
+    const running = startApp(
+      {
+        name: 'projector',
+        port: await freePort(),
+        env: { ...environment('projector'), LOG_LEVEL: 'info' },
+      },
+      (line) => output.push(line),
+    );
+    try {
+      await waitUntilAppReady(running);
+      const response = await fetch(`${running.url}/admin/projections/order-view`, {
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          cookie: 'session=cookie-secret-42',
+          'x-api-key': 'api-key-secret-42',
+          'x-upstream-token': 'upstream-token-secret-42',
+          'x-correlation-id': 'redaction-check-1',
+        },
+      });
+      expect(response.status).toBe(200);
+      const requestLine = await waitFor(
+        () => output.find((line) => line.includes('redaction-check-1') && line.includes('"req"')),
+        { timeoutMs: 10_000, description: 'the admin request in the log' },
+      );
+      const logged = JSON.parse(requestLine) as { req: { headers: Record<string, string> } };
+      expect(logged.req.headers).toMatchObject({
+        authorization: '[Redacted]',
+        cookie: '[Redacted]',
+        'x-api-key': '[Redacted]',
+        'x-upstream-token': '[Redacted]',
+      });
+    } finally {
+      await stopApp(running);
+    }
+    const everything = output.join('\n');
+    for (const secret of [
+      adminToken,
+      'cookie-secret-42',
+      'api-key-secret-42',
+      'upstream-token-secret-42',
+    ]) {
+      expect(everything).not.toContain(secret);
+    }
   });
 
   it.each(apps)(

@@ -5,7 +5,7 @@ import {
   CommandServiceUnderTest,
   postJson,
 } from '../apps/command-service/test/command-service.harness';
-import { PARTITIONS, ProjectorUnderTest } from '../apps/projector/test/projector.harness';
+import { ProjectorUnderTest } from '../apps/projector/test/projector.harness';
 import { APP_ROLES, grantAppRole } from '../tools/db/provision';
 import { nodePorts } from '../tools/local-infra/kafka-broker-settings';
 import { waitFor } from '../tools/local-infra/wait-for';
@@ -14,7 +14,6 @@ import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
 import { readHandle } from './infra/infra-handle';
 import { brokerControl, kafkaBrokers } from './infra/test-infra';
-import { createDurableTopic } from './infra/topics';
 
 /** Boot deadline per app: the apps' own Kafka connect timeout (60 s) plus time to start. */
 const READY_WITHIN_MS = 90_000;
@@ -35,9 +34,8 @@ describe('boot while the cluster is degraded (built apps, real cluster)', () => 
   beforeAll(async () => {
     await buildApps();
     await projector.setUp();
+    // Provisioning has created the topic and its DLQ, as it does before any boot of the suite.
     await commands.setUp();
-    // The topics exist already, as they do for any restart after the suite's first boot.
-    await createDurableTopic(projector.kafka, `${projector.topic}.dlq`, PARTITIONS);
     queryUrl = await grantAppRole(readHandle().databaseAdminUrl, {
       database: projector.database.name,
       role: APP_ROLES.queryService.role,
@@ -77,17 +75,11 @@ describe('boot while the cluster is degraded (built apps, real cluster)', () => 
     });
   }
 
-  const kafkaEnv = () => ({
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    ORDER_EVENTS_TOPIC: projector.topic,
-    ORDER_EVENTS_PARTITIONS: String(PARTITIONS),
-  });
-
   const startProjector = (output: string[]) =>
     start(
       'projector',
       {
-        ...kafkaEnv(),
+        ...projector.kafkaEnv,
         DATABASE_URL: projector.projectorUrl,
         PROJECTOR_GROUP_ID: projector.groupId,
         ADMIN_TOKEN: 'degraded-boot-admin-token',
@@ -129,7 +121,7 @@ describe('boot while the cluster is degraded (built apps, real cluster)', () => 
         const [commandApp, projectorApp, queryApp] = await Promise.all([
           start(
             'command-service',
-            { ...kafkaEnv(), DATABASE_URL: commands.serviceUrl },
+            { ...commands.kafkaEnv, DATABASE_URL: commands.serviceUrl },
             outputs.command,
           ),
           startProjector(outputs.projector),
@@ -186,6 +178,7 @@ describe('boot while the cluster is degraded (built apps, real cluster)', () => 
     const startedAt = Date.now();
     const { code, stdout, stderr } = await runToExit('command-service', {
       DATABASE_URL: commands.serviceUrl,
+      ...commands.kafkaEnv,
       KAFKA_BROKERS: closedPorts.map((port) => `127.0.0.1:${port}`).join(','),
       KAFKA_CONNECT_TIMEOUT_MS: '3000',
       ORDER_EVENTS_TOPIC: projector.topic,

@@ -4,6 +4,12 @@
  */
 export interface TestInfraHandle {
   kafkaBrokers: string[];
+  /**
+   * The cluster's SCRAM logins (super user, app principals, an ACL-less `outsider`), kept in a
+   * file (mode 0600) rather than in this handle's environment variable, which child processes
+   * inherit.
+   */
+  kafkaCredentialsFile: string;
   /** Superuser URL; tests create their own database from it. */
   databaseAdminUrl: string;
   /** How tests stop and start brokers; absent for a cluster given from outside. */

@@ -1,6 +1,12 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { toPropertiesFile } from '../../tools/local-infra/kafka-broker-settings';
 import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
+import { clientProperties } from '../../tools/local-infra/kafka-credentials';
+import { kafkaCredential } from './test-infra';
 
 const execFileAsync = promisify(execFile);
 
@@ -15,11 +21,25 @@ async function consumerGroupCommand(brokers: string[], args: string[]): Promise<
       'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
       '--bootstrap-server',
       brokers.join(','),
+      '--command-config',
+      superUserClientConfig(),
       ...args,
     ],
     { maxBuffer: 10 * 1024 * 1024 },
   );
   return stdout;
+}
+
+let clientConfigFile: string | undefined;
+
+/** The super user's client properties for Kafka's CLI tools: a private file, once per process. */
+function superUserClientConfig(): string {
+  if (!clientConfigFile) {
+    const file = join(mkdtempSync(join(tmpdir(), 'kafka-tools-')), 'client.properties');
+    writeFileSync(file, toPropertiesFile(clientProperties(kafkaCredential())), { mode: 0o600 });
+    clientConfigFile = file;
+  }
+  return clientConfigFile;
 }
 
 /**

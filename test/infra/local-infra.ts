@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalKafkaCluster } from '../../tools/local-infra/kafka-cluster';
+import { APP_PRINCIPALS } from '../../tools/local-infra/kafka-credentials';
 import { LocalPostgres } from '../../tools/local-infra/local-postgres';
 
 export const TEST_DATA_DIR = resolve(__dirname, '../../.local/test-infra');
@@ -12,10 +13,14 @@ const log = (message: string) => {
   if (process.env.TEST_INFRA_VERBOSE) console.log(`[test-infra] ${message}`);
 };
 
+/** A principal with no ACL at all: what the cluster lets anyone merely authenticated do. */
+export const OUTSIDER_PRINCIPAL = 'outsider';
+
 export function testKafkaCluster(): LocalKafkaCluster {
   return new LocalKafkaCluster({
     dataDir: join(TEST_DATA_DIR, 'kafka'),
     portBase: TEST_KAFKA_PORT_BASE,
+    principals: [...Object.values(APP_PRINCIPALS), OUTSIDER_PRINCIPAL],
     log,
   });
 }

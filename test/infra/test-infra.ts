@@ -1,8 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { withClient } from '../../libs/database/src/transaction';
+import { provisionKafkaAs, type KafkaProvisioning } from '../../tools/kafka/provision';
 import { LocalKafkaCluster, waitUntilKafkaReady } from '../../tools/local-infra/kafka-cluster';
+import {
+  APP_PRINCIPALS,
+  readCredentials,
+  scramSasl,
+  type KafkaCredential,
+} from '../../tools/local-infra/kafka-credentials';
 import { readHandle } from './infra-handle';
 
 const execFileAsync = promisify(execFile);
@@ -11,6 +19,66 @@ const execFileAsync = promisify(execFile);
 
 export function kafkaBrokers(): string[] {
   return readHandle().kafkaBrokers;
+}
+
+/** The test cluster's login of `principal` (an app's, or `outsider`), or its super user's. */
+export function kafkaCredential(principal = 'superUser'): KafkaCredential {
+  const credentials = readCredentials(readHandle().kafkaCredentialsFile);
+  const credential =
+    principal === 'superUser' ? credentials.superUser : credentials.principals[principal];
+  if (!credential) throw new Error(`the test cluster has no Kafka principal ${principal}`);
+  return credential;
+}
+
+/** kafkajs's login as the super user: tests arrange and inspect the cluster with it. */
+export function kafkaSuperUserSasl(): SASLOptions {
+  return scramSasl(kafkaCredential());
+}
+
+/** A kafkajs client of the test cluster, logged in as the super user unless `config` says otherwise. */
+export function testKafka(config: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    brokers: kafkaBrokers(),
+    sasl: kafkaSuperUserSasl(),
+    logLevel: logLevel.NOTHING,
+    ...config,
+  });
+}
+
+export type KafkaApp = keyof typeof APP_PRINCIPALS;
+
+/**
+ * The Kafka part of an app's environment, as in the suite: provisioning (as the super user)
+ * creates the app's topic and DLQ and grants the app's principal its ACLs on them and on
+ * `projectorGroup`; the app then logs in as its own principal.
+ */
+export async function appKafkaEnv(
+  app: KafkaApp,
+  provisioning: {
+    topic: string;
+    partitions?: number;
+    projectorGroup?: string;
+    /** false: grant the ACLs only, on topics the test created its own way. */
+    createTopics?: boolean;
+  },
+): Promise<Record<string, string>> {
+  const plan: KafkaProvisioning = {
+    orderEvents: {
+      ORDER_EVENTS_TOPIC: provisioning.topic,
+      ORDER_EVENTS_PARTITIONS: provisioning.partitions ?? 6,
+    },
+    projectorGroup: provisioning.projectorGroup ?? 'order-view-projector',
+    createTopics: provisioning.createTopics,
+  };
+  await provisionKafkaAs(kafkaBrokers(), kafkaSuperUserSasl(), plan);
+  const { username, password } = kafkaCredential(APP_PRINCIPALS[app]);
+  return {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+    ORDER_EVENTS_TOPIC: plan.orderEvents.ORDER_EVENTS_TOPIC,
+    ORDER_EVENTS_PARTITIONS: String(plan.orderEvents.ORDER_EVENTS_PARTITIONS),
+  };
 }
 
 /** A name no other test (or earlier run) uses, valid as a Kafka topic and a PostgreSQL identifier. */
@@ -56,9 +124,10 @@ export interface BrokerControl {
 /** Fault tests stop and start brokers; a cluster given from outside cannot be controlled. */
 export function brokerControl(): BrokerControl {
   const { brokerControl: spec, kafkaBrokers: brokers } = readHandle();
+  const sasl = kafkaSuperUserSasl();
   if (!spec) {
     throw new Error(
-      'This test stops brokers: run it against the local launcher or TEST_INFRA=testcontainers, not TEST_KAFKA_BROKERS',
+      'This test stops brokers: run it against the local launcher, not TEST_KAFKA_BROKERS',
     );
   }
   if (spec.kind === 'local') {
@@ -80,6 +149,7 @@ export function brokerControl(): BrokerControl {
       waitUntilKafkaReady(brokers, {
         timeoutMs,
         brokerCount: Object.keys(spec.containerIds).length,
+        sasl,
       }),
   };
 }

@@ -2,9 +2,11 @@ import { readHandle } from '../../test/infra/infra-handle';
 import { uniqueName } from '../../test/infra/test-infra';
 import {
   APP_ROLES,
+  MIGRATION_ROLE,
   databaseUrl,
   grantAppRole,
   provisionDatabases,
+  type AppDatabasePasswords,
   type AppDatabaseUrls,
 } from './provision';
 import { withClient } from '../../libs/database/src/transaction';
@@ -12,6 +14,14 @@ import { withClient } from '../../libs/database/src/transaction';
 // The app roles are cluster-wide and shared with other test files; they all run one at a time,
 // and grantAppRole sets the password of the moment on each call.
 const PASSWORD = 'provision-int-spec';
+/** A secret per role, as the suite generates them. */
+const PASSWORDS: AppDatabasePasswords = {
+  commandService: 'provision-int-spec-command',
+  projector: 'provision-int-spec-projector',
+  queryService: 'provision-int-spec-query',
+};
+const MIGRATOR_PASSWORD = 'provision-int-spec-migrator';
+const INVALID_PASSWORD = { code: '28P01' };
 const INSUFFICIENT_PRIVILEGE = { code: '42501' };
 
 describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)', () => {
@@ -22,7 +32,11 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
 
   beforeAll(async () => {
     adminUrl = readHandle().databaseAdminUrl;
-    await provisionDatabases(adminUrl, { password: PASSWORD, databases: names });
+    await provisionDatabases(adminUrl, {
+      passwords: PASSWORDS,
+      migratorPassword: MIGRATOR_PASSWORD,
+      databases: names,
+    });
     // What a later migration adds; the next provisioning run must cover it.
     for (const name of Object.values(names)) {
       await sql(
@@ -31,7 +45,11 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
           "INSERT INTO probe (note) VALUES ('seeded')",
       );
     }
-    urls = await provisionDatabases(adminUrl, { password: PASSWORD, databases: names });
+    urls = await provisionDatabases(adminUrl, {
+      passwords: PASSWORDS,
+      migratorPassword: MIGRATOR_PASSWORD,
+      databases: names,
+    });
   });
 
   afterAll(async () => {
@@ -64,6 +82,84 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
     });
   });
 
+  it('keeps the event store append-only for the command role: UPDATE, DELETE and TRUNCATE refused', async () => {
+    await sql(
+      databaseUrl(adminUrl, names.write),
+      `INSERT INTO order_events (order_id, version, event_id, type, data, metadata, occurred_at)
+       VALUES ('append-only-1', 1, gen_random_uuid(), 'OrderPlaced', '{}', '{}', now())`,
+    );
+    await withClient(urls.commandService, async (command) => {
+      await command.query(
+        `INSERT INTO order_events (order_id, version, event_id, type, data, metadata, occurred_at)
+         VALUES ('append-only-1', 2, gen_random_uuid(), 'OrderPaid', '{}', '{}', now())`,
+      );
+      const { rows } = await command.query(
+        "SELECT version FROM order_events WHERE order_id = 'append-only-1' ORDER BY version",
+      );
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      for (const statement of [
+        "UPDATE order_events SET type = 'OrderShipped' WHERE order_id = 'append-only-1'",
+        "DELETE FROM order_events WHERE order_id = 'append-only-1'",
+        'TRUNCATE order_events',
+      ]) {
+        await expect(command.query(statement)).rejects.toMatchObject(INSUFFICIENT_PRIVILEGE);
+      }
+      // What the outbox and idempotency keys need stays allowed.
+      await command.query("DELETE FROM outbox WHERE order_id = 'none'");
+      await command.query("UPDATE idempotency_keys SET response = NULL WHERE key = 'none'");
+    });
+  });
+
+  it('migrates as the migration role: it owns the schema, and is no superuser', async () => {
+    const owners = await sql(
+      databaseUrl(adminUrl, names.write),
+      `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r'`,
+    );
+    expect(owners.rows).toEqual([{ owner: MIGRATION_ROLE }]);
+    const attributes = await sql(
+      adminUrl,
+      `SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = '${MIGRATION_ROLE}'`,
+    );
+    expect(attributes.rows).toEqual([
+      { rolsuper: false, rolcreatedb: false, rolcreaterole: false },
+    ]);
+    const migratorUrl = databaseUrl(adminUrl, names.write, {
+      user: MIGRATION_ROLE,
+      password: MIGRATOR_PASSWORD,
+    });
+    // Not an app role: an app's password does not open it.
+    const withAppPassword = databaseUrl(adminUrl, names.write, {
+      user: MIGRATION_ROLE,
+      password: PASSWORDS.commandService,
+    });
+    await expect(withClient(withAppPassword, () => Promise.resolve())).rejects.toMatchObject(
+      INVALID_PASSWORD,
+    );
+    await withClient(migratorUrl, async (migrator) => {
+      await expect(migrator.query('CREATE ROLE intruder')).rejects.toMatchObject(
+        INSUFFICIENT_PRIVILEGE,
+      );
+    });
+  });
+
+  it("accepts each role's own password only: another role's is refused", async () => {
+    const apps = Object.keys(APP_ROLES) as (keyof typeof APP_ROLES)[];
+    for (const app of apps) {
+      const { role, database } = APP_ROLES[app];
+      for (const other of apps.filter((candidate) => candidate !== app)) {
+        const url = databaseUrl(adminUrl, names[database], {
+          user: role,
+          password: PASSWORDS[other],
+        });
+        await expect(withClient(url, () => Promise.resolve())).rejects.toMatchObject(
+          INVALID_PASSWORD,
+        );
+      }
+    }
+  });
+
   it.each([
     ['command-service', 'commandService', 'write'],
     ['projector', 'projector', 'read'],
@@ -91,16 +187,23 @@ describe('provisionDatabases: one least-privilege role per app (real PostgreSQL)
     [APP_ROLES.projector.role, 'write'],
     [APP_ROLES.queryService.role, 'write'],
   ] as const)('refuses %s a connection to the %s database', async (role, side) => {
-    const url = databaseUrl(adminUrl, names[side], { user: role, password: PASSWORD });
+    const app = (Object.keys(APP_ROLES) as (keyof typeof APP_ROLES)[]).find(
+      (name) => APP_ROLES[name].role === role,
+    )!;
+    const url = databaseUrl(adminUrl, names[side], { user: role, password: PASSWORDS[app] });
     await expect(withClient(url, () => Promise.resolve())).rejects.toMatchObject(
       INSUFFICIENT_PRIVILEGE,
     );
   });
 
   it('provisions again harmlessly: same URLs, data kept, privileges unchanged', async () => {
-    expect(await provisionDatabases(adminUrl, { password: PASSWORD, databases: names })).toEqual(
-      urls,
-    );
+    expect(
+      await provisionDatabases(adminUrl, {
+        passwords: PASSWORDS,
+        migratorPassword: MIGRATOR_PASSWORD,
+        databases: names,
+      }),
+    ).toEqual(urls);
     await withClient(urls.queryService, async (query) => {
       expect((await query.query('SELECT note FROM probe')).rows).toEqual([{ note: 'seeded' }]);
       await expect(query.query('DELETE FROM probe')).rejects.toMatchObject(INSUFFICIENT_PRIVILEGE);

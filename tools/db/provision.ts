@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Pool, type ClientBase } from 'pg';
 import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
 import { repoRoot } from '../repo-root';
 import { withClient } from '../../libs/database/src/transaction';
@@ -15,14 +15,33 @@ export type DatabaseSide = keyof typeof SUITE_DATABASES;
 /** `write`: read and change rows; `read`: only read them. Neither may change the schema. */
 export type AppAccess = 'write' | 'read';
 
-/** Each app connects with its own least-privilege role (migrations run as the superuser). */
+/**
+ * Owns the schema and runs the migrations: neither a superuser nor any app's login, so an app's
+ * leaked password can never change the schema and migrations hold no more than DDL rights in
+ * the suite's own databases.
+ */
+export const MIGRATION_ROLE = 'order_migrator';
+
+/** Each app connects with its own least-privilege role (migrations run as MIGRATION_ROLE). */
 export const APP_ROLES = {
   commandService: { role: 'order_command', database: 'write', access: 'write' },
   projector: { role: 'order_projector', database: 'read', access: 'write' },
   queryService: { role: 'order_query', database: 'read', access: 'read' },
 } as const satisfies Record<string, { role: string; database: DatabaseSide; access: AppAccess }>;
 
-export type AppDatabaseUrls = Record<keyof typeof APP_ROLES, string>;
+export type AppName = keyof typeof APP_ROLES;
+export type AppDatabaseUrls = Record<AppName, string>;
+/** One secret per role: a leaked query-service password must not open the event store. */
+export type AppDatabasePasswords = Record<AppName, string>;
+
+/**
+ * Tables a role may read and append to but never change: the event store is the source of
+ * truth, so even the command-service cannot rewrite or erase history (UPDATE, DELETE, TRUNCATE
+ * fail with SQLSTATE 42501). Keyed by role, so every caller of grantAppRole applies it.
+ */
+const APPEND_ONLY_TABLES: Record<string, string[]> = {
+  [APP_ROLES.commandService.role]: ['order_events'],
+};
 
 /** `adminUrl` with its database replaced by `database`, and its user by `as` when given. */
 export function databaseUrl(
@@ -41,8 +60,10 @@ export function databaseUrl(
 }
 
 export interface ProvisionOptions {
-  /** The password every app role logs in with; set again on each run. */
-  password: string;
+  /** Each app role's password; set again on each run. */
+  passwords: AppDatabasePasswords;
+  /** MIGRATION_ROLE's password, its own secret too. */
+  migratorPassword: string;
   /** Defaults to `orders_write` / `orders_read`; tests pass names of their own. */
   databases?: Partial<Record<DatabaseSide, string>>;
   log?: (message: string) => void;
@@ -54,26 +75,39 @@ export interface ProvisionOptions {
  */
 export async function provisionDatabases(
   adminUrl: string,
-  { password, databases = {}, log = () => undefined }: ProvisionOptions,
+  { passwords, migratorPassword, databases = {}, log = () => undefined }: ProvisionOptions,
 ): Promise<AppDatabaseUrls> {
   const names: Record<DatabaseSide, string> = {
     write: databases.write ?? SUITE_DATABASES.write.name,
     read: databases.read ?? SUITE_DATABASES.read.name,
   };
+  const migrator = quotedIdentifier(MIGRATION_ROLE);
   await withClient(adminUrl, async (admin) => {
+    await ensureLoginRole(admin, MIGRATION_ROLE, migratorPassword);
     for (const name of Object.values(names)) {
       const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
         name,
       ]);
+      const db = admin.escapeIdentifier(name);
       if (rowCount === 0) {
-        await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+        await admin.query(`CREATE DATABASE ${db} OWNER ${migrator}`);
         log(`created database ${name}`);
+      } else {
+        await admin.query(`ALTER DATABASE ${db} OWNER TO ${migrator}`);
       }
     }
   });
   for (const side of ['write', 'read'] as const) {
     const name = names[side];
-    const pool = new Pool({ connectionString: databaseUrl(adminUrl, name), max: 1 });
+    // Objects a superuser created (before the migration role existed) pass to it.
+    await withClient(databaseUrl(adminUrl, name), (client) => client.query(ADOPT_SCHEMA_OBJECTS));
+    const pool = new Pool({
+      connectionString: databaseUrl(adminUrl, name, {
+        user: MIGRATION_ROLE,
+        password: migratorPassword,
+      }),
+      max: 1,
+    });
     try {
       const migrations = readMigrations(join(repoRoot(), SUITE_DATABASES[side].migrations));
       const applied = await runMigrations(pool, migrations);
@@ -85,11 +119,67 @@ export async function provisionDatabases(
   // After the migrations, on every run, so that the tables they added are covered too.
   const urls: Partial<AppDatabaseUrls> = {};
   for (const [app, { role, database, access }] of Object.entries(APP_ROLES)) {
+    const password = passwords[app as AppName];
     const grant = { database: names[database], role, access, password };
     urls[app as keyof AppDatabaseUrls] = await grantAppRole(adminUrl, grant);
     log(`${role}: ${access} access to ${names[database]}`);
   }
   return urls as AppDatabaseUrls;
+}
+
+/** pg's escapeIdentifier, where no client is at hand. */
+function quotedIdentifier(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** Every table, view, free-standing sequence and function of `public`, owned by MIGRATION_ROLE. */
+const ADOPT_SCHEMA_OBJECTS = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT c.oid::regclass AS name,
+           CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                          WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+       AND pg_get_userbyid(c.relowner) <> '${MIGRATION_ROLE}'
+       -- Sequences of identity and serial columns follow their table.
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                        WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass
+                          AND d.deptype IN ('a', 'i'))
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO ${MIGRATION_ROLE}', r.kind, r.name);
+  END LOOP;
+  FOR r IN
+    SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '${MIGRATION_ROLE}'
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO ${MIGRATION_ROLE}', r.name);
+  END LOOP;
+END $$`;
+
+/**
+ * Creates `role` (LOGIN, no other attribute) when missing and sets `password` on every call,
+ * under the provisioning lock (concurrent CREATE ROLE of one name fails). Refuses a superuser.
+ */
+async function ensureLoginRole(admin: ClientBase, role: string, password: string): Promise<void> {
+  await admin.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK_KEY]);
+  try {
+    const { rows } = await admin.query<{ rolsuper: boolean }>(
+      'SELECT rolsuper FROM pg_roles WHERE rolname = $1',
+      [role],
+    );
+    if (rows[0]?.rolsuper) {
+      throw new Error(`Role ${role} is a superuser: it cannot serve as a least-privilege role`);
+    }
+    const verb = rows.length === 0 ? 'CREATE' : 'ALTER';
+    await admin.query(
+      `${verb} ROLE ${admin.escapeIdentifier(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`,
+    );
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK_KEY]);
+  }
 }
 
 export interface AppRoleGrant {
@@ -139,15 +229,20 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
     // transaction (a multi-statement query), so the role ends up with exactly this set.
     const tables = TABLE_PRIVILEGES[access];
     const write = access === 'write';
+    const appendOnly = (APPEND_ONLY_TABLES[role] ?? []).map((table) =>
+      admin.escapeIdentifier(table),
+    );
     const statements = [
       // Before PostgreSQL 15, PUBLIC may create tables in the public schema.
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
       `GRANT USAGE ON SCHEMA public TO ${r}`,
       `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r}`,
       `GRANT ${tables} ON ALL TABLES IN SCHEMA public TO ${r}`,
+      ...appendOnly.map((table) => `REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${r}`),
       `REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`,
       ...(write ? [`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`] : []),
-      // Tables the admin role creates before the next provisioning run are covered too.
+      // Tables created before the next provisioning run are covered too: by the admin role here,
+      // by the migration role below.
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${r}`,
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ${tables} ON TABLES TO ${r}`,
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM ${r}`,
@@ -155,22 +250,55 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
         ? [`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${r}`]
         : []),
     ];
+    const { rowCount: hasMigrator } = await admin.query(
+      'SELECT 1 FROM pg_roles WHERE rolname = $1',
+      [MIGRATION_ROLE],
+    );
+    const migratorDefaults = hasMigrator
+      ? statements
+          .filter((statement) => statement.startsWith('ALTER DEFAULT PRIVILEGES IN SCHEMA'))
+          .map((statement) =>
+            statement.replace(
+              'ALTER DEFAULT PRIVILEGES',
+              `ALTER DEFAULT PRIVILEGES FOR ROLE ${admin.escapeIdentifier(MIGRATION_ROLE)}`,
+            ),
+          )
+      : [];
     await withClient(databaseUrl(adminUrl, database), (client) =>
-      client.query(statements.join(';\n')),
+      client.query([...statements, ...migratorDefaults].join(';\n')),
     );
   });
   return databaseUrl(adminUrl, database, { user: role, password });
 }
 
+/** The environment variable that carries `app`'s role password: ORDER_COMMAND_DB_PASSWORD, … */
+export function passwordVariable(app: AppName): string {
+  return `${APP_ROLES[app].role.toUpperCase()}_DB_PASSWORD`;
+}
+
+export const MIGRATOR_PASSWORD_VARIABLE = `${MIGRATION_ROLE.toUpperCase()}_DB_PASSWORD`;
+
 if (require.main === module) {
-  const { DATABASE_ADMIN_URL: adminUrl, APP_DB_PASSWORD: password } = process.env;
-  if (!adminUrl) console.error('provision: DATABASE_ADMIN_URL is required (a superuser URL)');
-  if (!password)
-    console.error('provision: APP_DB_PASSWORD is required (the app roles log in with it)');
-  if (!adminUrl || !password) process.exit(1);
+  const { DATABASE_ADMIN_URL: adminUrl } = process.env;
+  const apps = Object.keys(APP_ROLES) as AppName[];
+  const missing = [
+    ...(adminUrl ? [] : ['DATABASE_ADMIN_URL (a superuser URL)']),
+    ...[...apps.map(passwordVariable), MIGRATOR_PASSWORD_VARIABLE].filter(
+      (name) => !process.env[name],
+    ),
+  ];
+  if (missing.length > 0) {
+    for (const name of missing) console.error(`provision: ${name} is required`);
+    process.exit(1);
+  }
+  const passwords = Object.fromEntries(
+    apps.map((app) => [app, process.env[passwordVariable(app)]!]),
+  ) as AppDatabasePasswords;
   const log = (message: string) => console.log(`provision: ${message}`);
-  provisionDatabases(adminUrl, { password, log }).catch((error: unknown) => {
-    console.error('provision: failed', error);
+  const migratorPassword = process.env[MIGRATOR_PASSWORD_VARIABLE]!;
+  provisionDatabases(adminUrl!, { passwords, migratorPassword, log }).catch((error: unknown) => {
+    // The message only: a pg error can quote the statement, and ALTER ROLE carries a password.
+    console.error(`provision: failed: ${(error as Error).message}`);
     process.exit(1);
   });
 }

@@ -6,7 +6,12 @@ import {
 } from './kafka-broker-settings';
 
 describe('local Kafka node settings', () => {
-  const node2 = brokerProperties({ nodeId: 2, portBase: 19092, logDir: '/data/node-2' });
+  const node2 = brokerProperties({
+    nodeId: 2,
+    portBase: 19092,
+    logDir: '/data/node-2',
+    superUserPassword: 'secret-1',
+  });
 
   it('gives each node its own client and controller port', () => {
     expect([1, 2, 3].map((id) => nodePorts(19092, id))).toEqual([
@@ -22,7 +27,7 @@ describe('local Kafka node settings', () => {
     expect(node2['controller.quorum.voters']).toBe(
       '1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093',
     );
-    expect(node2.listeners).toBe('PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+    expect(node2.listeners).toBe('CLIENT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
     expect(node2['log.dirs']).toBe('/data/node-2');
   });
 
@@ -34,6 +39,30 @@ describe('local Kafka node settings', () => {
       'auto.create.topics.enable': 'false',
     });
     expect(node2).toMatchObject(KAFKA_DURABILITY_SETTINGS);
+  });
+
+  it('requires SASL on every listener: SCRAM for clients and brokers, PLAIN for controllers', () => {
+    expect(node2['listener.security.protocol.map']).toBe(
+      'CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    );
+    expect(node2).toMatchObject({
+      'inter.broker.listener.name': 'CLIENT',
+      'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+      'listener.name.client.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'sasl.mechanism.controller.protocol': 'PLAIN',
+      'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    });
+    expect(node2['listener.name.client.scram-sha-512.sasl.jaas.config']).toContain(
+      'username="admin" password="secret-1"',
+    );
+  });
+
+  it('authorises by ACL only, with one super user', () => {
+    expect(node2).toMatchObject({
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:admin',
+      'allow.everyone.if.no.acl.found': 'false',
+    });
   });
 
   it('writes a Java properties file, one key=value per line', () => {

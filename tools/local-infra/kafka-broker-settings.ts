@@ -36,12 +36,43 @@ export function nodePorts(portBase: number, nodeId: number): KafkaNodePorts {
   return { client, controller: client + 1 };
 }
 
+/** The one super user: brokers talk to each other as it, and provisioning (topics, ACLs) runs as it. */
+export const KAFKA_SUPER_USER = 'admin';
+
+/** Only these settings decide who may do what; docker-compose.yml must carry them too. */
+export const KAFKA_AUTHORIZATION_SETTINGS = {
+  'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  'super.users': `User:${KAFKA_SUPER_USER}`,
+  'allow.everyone.if.no.acl.found': 'false',
+} as const;
+
+/**
+ * SASL on both listeners: SCRAM-SHA-512 for clients and between brokers, PLAIN on the KRaft
+ * controller listener, where SCRAM cannot work (its credentials live in the metadata log the
+ * controllers are still reading: KAFKA-15513). No TLS: every listener binds to 127.0.0.1.
+ */
+export function saslProperties(superUserPassword: string): Record<string, string> {
+  const user = KAFKA_SUPER_USER;
+  const password = superUserPassword;
+  return {
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.client.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'listener.name.client.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${password}";`,
+    'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="${user}" password="${password}" user_${user}="${password}";`,
+    ...KAFKA_AUTHORIZATION_SETTINGS,
+  };
+}
+
 export function brokerProperties(options: {
   nodeId: number;
   portBase: number;
   logDir: string;
+  superUserPassword: string;
 }): Record<string, string> {
-  const { nodeId, portBase, logDir } = options;
+  const { nodeId, portBase, logDir, superUserPassword } = options;
   const { client, controller } = nodePorts(portBase, nodeId);
   const voters = Array.from({ length: KAFKA_NODE_COUNT }, (_, i) => {
     const id = i + 1;
@@ -51,12 +82,13 @@ export function brokerProperties(options: {
     'process.roles': 'broker,controller',
     'node.id': String(nodeId),
     'controller.quorum.voters': voters,
-    listeners: `PLAINTEXT://127.0.0.1:${client},CONTROLLER://127.0.0.1:${controller}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${client}`,
+    listeners: `CLIENT://127.0.0.1:${client},CONTROLLER://127.0.0.1:${controller}`,
+    'advertised.listeners': `CLIENT://127.0.0.1:${client}`,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'CLIENT',
+    'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
     'log.dirs': logDir,
+    ...saslProperties(superUserPassword),
     ...KAFKA_DURABILITY_SETTINGS,
     ...SMALL_MACHINE_SETTINGS,
   };

@@ -1,5 +1,5 @@
-import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
-import { kafkaBrokers, uniqueName } from '../../test/infra/test-infra';
+import { type Admin, type Message, type Producer } from 'kafkajs';
+import { testKafka, uniqueName } from '../../test/infra/test-infra';
 import { readTopicUntil, sawValues } from '../../test/infra/topic-reader';
 import { createDurableTopic } from '../../test/infra/topics';
 
@@ -10,11 +10,7 @@ import { createDurableTopic } from '../../test/infra/topics';
  * (reliable-producer.int-spec.ts).
  */
 describe('local 3-node Kafka cluster', () => {
-  const kafka = new Kafka({
-    clientId: 'cluster-test',
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka({ clientId: 'cluster-test' });
   let admin: Admin;
   let topic: string;
 

@@ -3,13 +3,21 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import {
   KAFKA_NODE_COUNT,
   brokerProperties,
   nodePorts,
   toPropertiesFile,
 } from './kafka-broker-settings';
+import {
+  APP_PRINCIPALS,
+  clientProperties,
+  loadOrCreateCredentials,
+  readCredentials,
+  scramSasl,
+  type KafkaCredentials,
+} from './kafka-credentials';
 import { isProcessRunning, terminate } from './processes';
 import { waitFor } from './wait-for';
 
@@ -23,6 +31,8 @@ export interface LocalKafkaClusterOptions {
   /** Client port of node 1; node n uses portBase + (n-1)*10000 (controller: one above). */
   portBase?: number;
   heapMb?: number;
+  /** SCRAM users created when the cluster is formatted, besides the super user. */
+  principals?: string[];
   log?: (message: string) => void;
 }
 
@@ -35,13 +45,30 @@ export class LocalKafkaCluster {
   readonly dataDir: string;
   readonly portBase: number;
   private readonly heapMb: number;
+  private readonly principals: string[];
   private readonly log: (message: string) => void;
 
   constructor(options: LocalKafkaClusterOptions) {
     this.dataDir = resolve(options.dataDir);
     this.portBase = options.portBase ?? 19092;
     this.heapMb = options.heapMb ?? 512;
+    this.principals = options.principals ?? Object.values(APP_PRINCIPALS);
     this.log = options.log ?? (() => undefined);
+  }
+
+  /** Generated at the first start, kept (mode 0600) beside the data: `credentials.json`. */
+  get credentialsFile(): string {
+    return join(this.dataDir, 'credentials.json');
+  }
+
+  /** The credentials of a started cluster (see credentialsFile). */
+  get credentials(): KafkaCredentials {
+    return readCredentials(this.credentialsFile);
+  }
+
+  /** kafkajs's login as the super user, for provisioning and tests. */
+  get superUserSasl(): SASLOptions {
+    return scramSasl(this.credentials.superUser);
   }
 
   get nodeIds(): number[] {
@@ -56,10 +83,16 @@ export class LocalKafkaCluster {
   async start({ timeoutMs = 180_000 } = {}): Promise<void> {
     const libs = await installKafkaJars();
     const clusterId = await this.clusterId(libs);
+    const credentials = this.loadCredentials();
     for (const id of this.nodeIds) {
-      this.writeNodeConfig(id);
-      await this.formatNode(libs, clusterId, id);
+      this.writeNodeConfig(id, credentials);
+      await this.formatNode(libs, clusterId, id, credentials);
     }
+    writeFileSync(
+      join(this.dataDir, 'admin-client.properties'),
+      toPropertiesFile(clientProperties(credentials.superUser)),
+      { mode: 0o600 },
+    );
     for (const id of this.nodeIds) this.spawnNode(libs, id);
     await this.waitUntilReady({ timeoutMs });
   }
@@ -97,7 +130,29 @@ export class LocalKafkaCluster {
   }
 
   async waitUntilReady({ timeoutMs = 180_000 } = {}): Promise<void> {
-    await waitUntilKafkaReady(this.bootstrapServers, { timeoutMs, brokerCount: KAFKA_NODE_COUNT });
+    await waitUntilKafkaReady(this.bootstrapServers, {
+      timeoutMs,
+      brokerCount: KAFKA_NODE_COUNT,
+      sasl: this.superUserSasl,
+    });
+  }
+
+  /** Client properties of the super user for Kafka's CLI tools (`--command-config`). */
+  get adminClientPropertiesFile(): string {
+    return join(this.dataDir, 'admin-client.properties');
+  }
+
+  private loadCredentials(): KafkaCredentials {
+    mkdirSync(this.dataDir, { recursive: true });
+    const formatted = this.nodeIds.some((id) =>
+      existsSync(join(this.nodeDir(id), 'data', 'meta.properties')),
+    );
+    if (formatted && !existsSync(this.credentialsFile)) {
+      throw new Error(
+        `The Kafka cluster in ${this.dataDir} was formatted without SASL credentials (before authentication was required); delete that directory to start afresh`,
+      );
+    }
+    return loadOrCreateCredentials(this.credentialsFile, this.principals);
   }
 
   private nodeDir(id: number): string {
@@ -115,14 +170,16 @@ export class LocalKafkaCluster {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
 
-  private writeNodeConfig(id: number): void {
+  private writeNodeConfig(id: number, credentials: KafkaCredentials): void {
     mkdirSync(this.nodeDir(id), { recursive: true });
     const properties = brokerProperties({
       nodeId: id,
       portBase: this.portBase,
       logDir: join(this.nodeDir(id), 'data'),
+      superUserPassword: credentials.superUser.password,
     });
-    writeFileSync(this.nodeConfigPath(id), toPropertiesFile(properties));
+    // It holds the super user's password.
+    writeFileSync(this.nodeConfigPath(id), toPropertiesFile(properties), { mode: 0o600 });
   }
 
   private async clusterId(libs: string): Promise<string> {
@@ -140,9 +197,24 @@ export class LocalKafkaCluster {
     return id;
   }
 
-  private async formatNode(libs: string, clusterId: string, id: number): Promise<void> {
+  /**
+   * Every node is formatted with the same SCRAM users (--add-scram): they are records of the
+   * bootstrap metadata, so the brokers can authenticate each other, and the apps, from the start.
+   */
+  private async formatNode(
+    libs: string,
+    clusterId: string,
+    id: number,
+    credentials: KafkaCredentials,
+  ): Promise<void> {
     if (existsSync(join(this.nodeDir(id), 'data', 'meta.properties'))) return;
     this.log(`formatting kafka node ${id}`);
+    const scramUsers = [credentials.superUser, ...Object.values(credentials.principals)].flatMap(
+      ({ username, password }) => [
+        '--add-scram',
+        `SCRAM-SHA-512=[name=${username},password=${password}]`,
+      ],
+    );
     await execFileAsync('java', [
       ...this.jvmOptions(),
       '-cp',
@@ -153,8 +225,14 @@ export class LocalKafkaCluster {
       clusterId,
       '-c',
       this.nodeConfigPath(id),
+      ...scramUsers,
       '--ignore-formatted',
-    ]);
+    ]).catch((error: { stderr?: string; stdout?: string }) => {
+      // execFile's own message repeats the command line, passwords included.
+      throw new Error(
+        `formatting kafka node ${id} failed: ${error.stderr || error.stdout || 'no output'}`,
+      );
+    });
   }
 
   private spawnNode(libs: string, id: number): void {
@@ -211,11 +289,12 @@ export async function installKafkaJars(): Promise<string> {
  */
 export async function waitUntilKafkaReady(
   bootstrapServers: string[],
-  { timeoutMs, brokerCount }: { timeoutMs: number; brokerCount: number },
+  { timeoutMs, brokerCount, sasl }: { timeoutMs: number; brokerCount: number; sasl: SASLOptions },
 ): Promise<void> {
   const admin = new Kafka({
     clientId: 'kafka-readiness-probe',
     brokers: bootstrapServers,
+    sasl,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,

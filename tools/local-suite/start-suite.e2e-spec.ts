@@ -2,15 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { TEST_KAFKA_PORT_BASE } from '../../test/infra/local-infra';
 import { Client } from 'pg';
 import { freePort } from '../../test/infra/free-port';
 import { uniqueName } from '../../test/infra/test-infra';
 import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
+import { readCredentials, scramSasl } from '../local-infra/kafka-credentials';
 import { waitFor, withTimeout } from '../local-infra/wait-for';
 
 const root = resolve(__dirname, '../..');
-const KAFKA_PORT_BASE = 19292;
-const kafkaBrokers = [19292, 29292, 39292].map((port) => `127.0.0.1:${port}`);
+// Beside the test cluster's ports (19192 → 19292 by default), so that two checkouts running their
+// suites side by side (TEST_KAFKA_PORT_BASE) do not collide here either.
+const KAFKA_PORT_BASE = TEST_KAFKA_PORT_BASE + 100;
+const kafkaBrokers = [0, 10_000, 20_000].map((offset) => `127.0.0.1:${KAFKA_PORT_BASE + offset}`);
 
 /**
  * The README's start command: brings up Kafka ×3, PostgreSQL and the three apps, stops all of
@@ -44,6 +48,7 @@ describe('npm start (the whole suite)', () => {
 
     const first = await startSuite();
     await expectAppsReady();
+    expectNoSecretPrinted(first);
     await createTopic(marker);
     await sql(writeDbUrl, `CREATE TABLE ${marker} (id int); INSERT INTO ${marker} VALUES (42)`);
     await interrupt(first);
@@ -128,20 +133,45 @@ describe('npm start (the whole suite)', () => {
     expect(output()).not.toContain('exited unexpectedly');
   }
 
+  /** Every secret the suite generated stays in its file: the output only says where. */
+  function expectNoSecretPrinted({ output }: Suite): void {
+    const secrets = readdirSync(dataDir)
+      .filter((name) => name === 'admin-token' || name.startsWith('db-password-'))
+      .map((name) => readFileSync(join(dataDir, name), 'utf8').trim());
+    const kafka = readCredentials(join(dataDir, 'kafka', 'credentials.json'));
+    secrets.push(
+      kafka.superUser.password,
+      ...Object.values(kafka.principals).map((p) => p.password),
+    );
+    expect(secrets.length).toBeGreaterThanOrEqual(7);
+    for (const secret of secrets) expect(output()).not.toContain(secret);
+    expect(output()).toContain(`Bearer <the token in ${join(dataDir, 'admin-token')}>`);
+  }
+
+  /** The suite's Kafka, as its super user. */
+  function suiteKafka(): Kafka {
+    const { superUser } = readCredentials(join(dataDir, 'kafka', 'credentials.json'));
+    return new Kafka({
+      brokers: kafkaBrokers,
+      sasl: scramSasl(superUser),
+      logLevel: logLevel.NOTHING,
+    });
+  }
+
   /** No Kafka node or PostgreSQL server of this data directory is left. */
   function expectNothingLeftRunning(): void {
     expect(processesMentioning(dataDir)).toEqual([]);
   }
 
   async function createTopic(topic: string): Promise<void> {
-    const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = suiteKafka().admin();
     await admin.connect();
     await createTopicsAndWait(admin, [{ topic, replicationFactor: 3 }]);
     await admin.disconnect();
   }
 
   async function topicNames(): Promise<string[]> {
-    const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = suiteKafka().admin();
     await admin.connect();
     const topics = await admin.listTopics();
     await admin.disconnect();

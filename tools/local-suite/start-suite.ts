@@ -2,15 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalKafkaCluster } from '../local-infra/kafka-cluster';
+import {
+  APP_PRINCIPALS,
+  readCredentials,
+  scramSasl,
+  type KafkaCredentials,
+} from '../local-infra/kafka-credentials';
 import { LocalPostgres } from '../local-infra/local-postgres';
-import { provisionDatabases } from '../db/provision';
+import {
+  APP_ROLES,
+  MIGRATION_ROLE,
+  provisionDatabases,
+  type AppDatabasePasswords,
+} from '../db/provision';
+import { provisionKafkaAs } from '../kafka/provision';
 import { repoRoot } from '../repo-root';
 import { startApp, stopApp, waitUntilAppReady, type RunningApp, type SuiteApp } from './suite-apps';
 
 /**
  * `npm start`: the whole suite on this machine. Kafka ×3 and PostgreSQL keep their data under
  * SUITE_DATA_DIR across restarts; Ctrl-C stops the apps, then Kafka and PostgreSQL.
- * KAFKA_BROKERS / DATABASE_ADMIN_URL point it at servers you already run instead.
+ * KAFKA_BROKERS (with SUITE_KAFKA_CREDENTIALS, a credentials file in the launcher's format) and
+ * DATABASE_ADMIN_URL point it at servers you already run instead. Secrets are generated once
+ * into the data directory (mode 0600) and never printed.
  */
 const env = process.env;
 const dataDir = resolve(env.SUITE_DATA_DIR ?? join(repoRoot(), '.local/suite'));
@@ -35,22 +49,47 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   log(`data in ${dataDir}`);
-  const [kafkaBrokers, adminUrl] = await Promise.all([startKafka(), startPostgres()]);
-  // Each app connects with its own least-privilege role; see tools/db/provision.ts.
-  const databaseUrls = await provisionDatabases(adminUrl, { password: dbPassword(), log });
+  const [{ brokers: kafkaBrokers, credentials }, adminUrl] = await Promise.all([
+    startKafka(),
+    startPostgres(),
+  ]);
+  // Each app connects with its own least-privilege role and secret; see tools/db/provision.ts.
+  const databaseUrls = await provisionDatabases(adminUrl, {
+    passwords: dbPasswords(),
+    migratorPassword: secret(`db-password-${MIGRATION_ROLE}`),
+    log,
+  });
+  // Topics and ACLs, as the super user: the apps' principals may only verify topics.
+  await provisionKafkaAs(kafkaBrokers.split(','), scramSasl(credentials.superUser), {
+    orderEvents: { ORDER_EVENTS_TOPIC: 'order-events', ORDER_EVENTS_PARTITIONS: 6 },
+    projectorGroup: 'order-view-projector',
+  });
+  log('kafka: topics and ACLs provisioned');
 
-  const kafka = { KAFKA_BROKERS: kafkaBrokers, KAFKA_DURABILITY: 'strict' };
+  const kafkaLogin = (principal: string) => {
+    const credential = credentials.principals[principal];
+    if (!credential) throw new Error(`no Kafka credentials for principal ${principal}`);
+    return {
+      KAFKA_BROKERS: kafkaBrokers,
+      KAFKA_DURABILITY: 'strict',
+      KAFKA_SASL_USERNAME: credential.username,
+      KAFKA_SASL_PASSWORD: credential.password,
+    };
+  };
   const apps: SuiteApp[] = [
     {
       name: 'command-service',
       port: ports.commandService,
-      env: { ...kafka, DATABASE_URL: databaseUrls.commandService },
+      env: {
+        ...kafkaLogin(APP_PRINCIPALS.commandService),
+        DATABASE_URL: databaseUrls.commandService,
+      },
     },
     {
       name: 'projector',
       port: ports.projector,
       env: {
-        ...kafka,
+        ...kafkaLogin(APP_PRINCIPALS.projector),
         DATABASE_URL: databaseUrls.projector,
         ADMIN_TOKEN: adminToken(),
       },
@@ -76,13 +115,25 @@ async function main(): Promise<void> {
 
   log('ready:');
   for (const app of running) log(`  ${app.app.name.padEnd(16)} ${app.url}`);
-  log(`  kafka            ${kafkaBrokers}`);
-  log(`  projector admin  Authorization: Bearer ${adminToken()}`);
+  log(`  kafka            ${kafkaBrokers} (SASL/SCRAM-SHA-512)`);
+  // Never the token itself: terminal scrollback and CI logs outlive the session.
+  log(`  projector admin  Authorization: Bearer <the token in ${secretPath('admin-token')}>`);
+  log(`  kafka logins     ${kafkaCredentialsFile()}`);
   log('Ctrl-C stops everything; data is kept for the next start.');
 }
 
-async function startKafka(): Promise<string> {
-  if (env.KAFKA_BROKERS) return env.KAFKA_BROKERS;
+const kafkaCredentialsFile = () =>
+  env.KAFKA_BROKERS
+    ? resolve(env.SUITE_KAFKA_CREDENTIALS ?? '')
+    : join(dataDir, 'kafka', 'credentials.json');
+
+async function startKafka(): Promise<{ brokers: string; credentials: KafkaCredentials }> {
+  if (env.KAFKA_BROKERS) {
+    if (!env.SUITE_KAFKA_CREDENTIALS) {
+      throw new Error("KAFKA_BROKERS needs SUITE_KAFKA_CREDENTIALS (the cluster's SCRAM logins)");
+    }
+    return { brokers: env.KAFKA_BROKERS, credentials: readCredentials(kafkaCredentialsFile()) };
+  }
   const cluster = new LocalKafkaCluster({
     dataDir: join(dataDir, 'kafka'),
     portBase: ports.kafkaBase,
@@ -90,7 +141,7 @@ async function startKafka(): Promise<string> {
   });
   stops.push(() => cluster.stop());
   await cluster.start();
-  return cluster.bootstrapServers.join(',');
+  return { brokers: cluster.bootstrapServers.join(','), credentials: cluster.credentials };
 }
 
 async function startPostgres(): Promise<string> {
@@ -106,12 +157,18 @@ async function startPostgres(): Promise<string> {
 }
 
 const adminToken = () => secret('admin-token');
-/** The password of the apps' database roles. */
-const dbPassword = () => secret('db-password');
+/** One password per app role (db-password-order_command, …). */
+const dbPasswords = (): AppDatabasePasswords => ({
+  commandService: secret(`db-password-${APP_ROLES.commandService.role}`),
+  projector: secret(`db-password-${APP_ROLES.projector.role}`),
+  queryService: secret(`db-password-${APP_ROLES.queryService.role}`),
+});
 
-/** Generated once per data directory, so it survives restarts like the data does. */
+const secretPath = (name: string) => join(dataDir, name);
+
+/** Generated once per data directory (mode 0600), so it survives restarts like the data does. */
 function secret(name: string): string {
-  const file = join(dataDir, name);
+  const file = secretPath(name);
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
@@ -127,6 +184,7 @@ async function shutdown(reason: string, exitCode: number): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  console.error('[suite] failed to start:', error);
+  // The message, not the object: a driver error can quote a statement or a URL with a password.
+  console.error(`[suite] failed to start: ${(error as Error).message}`);
   await shutdown('start failed', 1);
 });

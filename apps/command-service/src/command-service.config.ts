@@ -3,6 +3,7 @@ import { DatabaseEnv } from '@app/database';
 import { HttpEnv } from '@app/http-platform';
 import { KafkaEnv } from '@app/kafka';
 import { OrderEventsTopicEnv } from '@app/order-events';
+import { IdempotencyEnv } from './orders/idempotency.config';
 import { OutboxEnv } from './outbox/outbox.config';
 
 export class CommandServiceHttpEnv extends HttpEnv {
@@ -15,6 +16,7 @@ export const commandServiceEnv = {
   kafka: KafkaEnv,
   orderEvents: OrderEventsTopicEnv,
   outbox: OutboxEnv,
+  idempotency: IdempotencyEnv,
 };
 
 export type CommandServiceConfig = ReturnType<typeof loadConfig<typeof commandServiceEnv>>;

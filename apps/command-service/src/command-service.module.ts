@@ -29,7 +29,10 @@ export class CommandServiceModule {
           readinessChecks: [DatabaseReadinessCheck, KafkaReadinessCheck],
           mapError: mapOrderError,
         }),
-        OrdersModule,
+        OrdersModule.forRoot({
+          retentionHours: config.idempotency.IDEMPOTENCY_KEY_RETENTION_HOURS,
+          cleanupIntervalMs: config.idempotency.IDEMPOTENCY_KEY_CLEANUP_INTERVAL_MS,
+        }),
         OutboxModule.forRoot({
           databaseUrl: config.database.DATABASE_URL,
           topic: config.orderEvents.ORDER_EVENTS_TOPIC,

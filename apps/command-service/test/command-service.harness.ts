@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
@@ -7,8 +6,9 @@ import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
 import { APP_ROLES, grantAppRole } from '../../../tools/db/provision';
 import {
+  appKafkaEnv,
   createTestDatabase,
-  kafkaBrokers,
+  testKafka,
   uniqueName,
   type TestDatabase,
 } from '../../../test/infra/test-infra';
@@ -22,19 +22,25 @@ import {
 
 /**
  * The built command-service (dist/, see buildApps) as a child process, on a database of its own
- * with the real migrations and a topic of its own on the test cluster.
+ * with the real migrations and a topic of its own on the test cluster (or ORDER_EVENTS_TOPIC's),
+ * logged in to Kafka as its own principal with the ACLs provisioning grants it.
  */
 export class CommandServiceUnderTest {
-  readonly topic = uniqueName('orders');
-  readonly kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  readonly topic: string;
+  /** The super user's client, to read what the service published. */
+  readonly kafka = testKafka();
   /** Superuser access to the write database, to check what the service stored. */
   db!: Pool;
   private database!: TestDatabase;
   /** The service's own connection URL (its least-privilege role). */
   serviceUrl!: string;
   private readonly instances: RunningApp[] = [];
+  /** KAFKA_BROKERS, the app's own login and its topic, once set up. */
+  kafkaEnv: Record<string, string> = {};
 
-  constructor(private readonly env: Record<string, string> = {}) {}
+  constructor(private readonly env: Record<string, string> = {}) {
+    this.topic = env.ORDER_EVENTS_TOPIC ?? uniqueName('orders');
+  }
 
   async setUp(): Promise<void> {
     this.database = await createTestDatabase('command');
@@ -47,6 +53,7 @@ export class CommandServiceUnderTest {
       access: APP_ROLES.commandService.access,
       password: 'command-service-e2e',
     });
+    this.kafkaEnv = await appKafkaEnv('commandService', { topic: this.topic });
   }
 
   async tearDown(): Promise<void> {
@@ -70,8 +77,7 @@ export class CommandServiceUnderTest {
         port: await freePort(),
         env: {
           DATABASE_URL: this.serviceUrl,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          ORDER_EVENTS_TOPIC: this.topic,
+          ...this.kafkaEnv,
           LOG_LEVEL: 'warn',
           ...this.env,
           ...env,

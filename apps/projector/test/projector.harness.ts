@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { readMigrations, runMigrations } from '@app/database';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
@@ -8,12 +8,12 @@ import { foldOrderView, type OrderView } from '@app/order-view';
 import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
 import {
+  appKafkaEnv,
   createTestDatabase,
-  kafkaBrokers,
+  testKafka,
   uniqueName,
   type TestDatabase,
 } from '../../../test/infra/test-infra';
-import { createDurableTopic } from '../../../test/infra/topics';
 import { APP_ROLES, grantAppRole } from '../../../tools/db/provision';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import {
@@ -40,13 +40,16 @@ export interface ViewRow {
 export class ProjectorUnderTest {
   readonly topic: string;
   readonly groupId = uniqueName('projector');
-  readonly kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  /** The super user's client: produces the test's events, inspects groups and offsets. */
+  readonly kafka = testKafka();
   /** Superuser access to the read database, to check what the projector stored. */
   db!: Pool;
   database!: TestDatabase;
   projectorUrl!: string;
   private producer?: Producer;
   private readonly instances: RunningApp[] = [];
+  /** KAFKA_BROKERS, the app's own login and its topic, once set up. */
+  kafkaEnv: Record<string, string> = {};
 
   /** `topic`: the one to read, for example a command-service's; created when missing. */
   constructor(
@@ -68,7 +71,12 @@ export class ProjectorUnderTest {
       access: APP_ROLES.projector.access,
       password: 'projector-e2e',
     });
-    await createDurableTopic(this.kafka, this.topic, PARTITIONS);
+    // Creates the topic and its DLQ (when missing) and grants the projector's principal its ACLs.
+    this.kafkaEnv = await appKafkaEnv('projector', {
+      topic: this.topic,
+      partitions: PARTITIONS,
+      projectorGroup: this.groupId,
+    });
   }
 
   async tearDown(): Promise<void> {
@@ -90,9 +98,7 @@ export class ProjectorUnderTest {
         port: await freePort(),
         env: {
           DATABASE_URL: this.projectorUrl,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          ORDER_EVENTS_TOPIC: this.topic,
-          ORDER_EVENTS_PARTITIONS: String(PARTITIONS),
+          ...this.kafkaEnv,
           PROJECTOR_GROUP_ID: this.groupId,
           ADMIN_TOKEN,
           LOG_LEVEL: 'warn',

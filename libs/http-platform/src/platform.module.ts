@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { ErrorMapper } from './api-error';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { HealthController, HealthService, READINESS_CHECKS } from './health.controller';
+import { requestLogRedaction } from './log-redaction';
 import { MetricsController, MetricsRegistry } from './metrics.controller';
 import type { ReadinessCheck } from './readiness-check';
 import { RequestValidationPipe } from './validation.pipe';
@@ -29,7 +30,12 @@ export class PlatformModule {
       global: true,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: { name: options.appName, level: options.logLevel },
+          // Credentials in headers (the admin token, cookies, keys) never reach the log.
+          pinoHttp: {
+            name: options.appName,
+            level: options.logLevel,
+            redact: requestLogRedaction,
+          },
           // Probes and scrapes would drown the request log.
           exclude: [
             { method: RequestMethod.GET, path: 'health/{*path}' },

@@ -3,9 +3,11 @@ export {
   kafkaOptionsFromEnv,
   type DurabilityProfile,
   type KafkaModuleOptions,
+  type KafkaSaslCredentials,
 } from './kafka.config';
 export { KafkaClient } from './kafka-client';
 export {
+  KafkaAccessError,
   KafkaDurabilityError,
   KafkaModuleError,
   KafkaSendError,

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { accessRefusal } from './kafka-access';
 import type { KafkaModuleOptions } from './kafka.config';
 import { KafkaDurabilityError, KafkaUnavailableError } from './kafka.errors';
 import type { TopicPartitionOffset } from './kafka.types';
@@ -34,6 +35,7 @@ export class KafkaClient {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      sasl: options.sasl && { mechanism: 'scram-sha-512', ...options.sasl },
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => this.logKafkajs(entry),
     });
@@ -58,8 +60,8 @@ export class KafkaClient {
    * turn), with backoff, until the boot deadline: `connectTimeoutMs` after the first call, shared
    * by every step of the boot (topic guard, producer). Then one clear line. An attempt still
    * running at the deadline is abandoned (one attempt alone can take seconds: kafkajs retries
-   * its connects); boot fails and the process exits. A durability refusal is an answer, not an
-   * outage: it is thrown at once.
+   * its connects); boot fails and the process exits. A durability refusal, and Kafka refusing
+   * the app's credentials or denying it by ACL, are answers, not outages: thrown at once.
    */
   async untilReachable<T>(work: () => Promise<T>): Promise<T> {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -83,6 +85,8 @@ export class KafkaClient {
         return await Promise.race([work(), deadlinePassed]);
       } catch (error) {
         if (error instanceof KafkaDurabilityError) throw error;
+        const refusal = accessRefusal(error, this.options.sasl);
+        if (refusal) throw refusal;
         if (cutOff || Date.now() + backoff >= deadline) throw unavailable(error);
         this.logger.warn(
           `Kafka not reachable yet (${(error as Error).message}); retrying in ${backoff} ms`,

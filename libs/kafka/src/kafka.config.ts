@@ -1,4 +1,14 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import type { ProducerSettings } from './producer-settings';
 import type { TopicSpec } from './topic-spec';
 
@@ -14,6 +24,19 @@ export class KafkaEnv {
   @IsOptional()
   @IsString()
   KAFKA_CLIENT_ID?: string;
+
+  /**
+   * The app's SCRAM-SHA-512 principal. Required whatever the durability: the cluster admits no
+   * one without credentials, and an app without them could only fail later, less clearly.
+   */
+  @IsString()
+  @Matches(/^[\w.-]{1,128}$/, { message: 'must be 1-128 of [A-Za-z0-9_.-]' })
+  KAFKA_SASL_USERNAME!: string;
+
+  @IsString()
+  @MinLength(1, { message: 'is required' })
+  @MaxLength(1_024)
+  KAFKA_SASL_PASSWORD!: string;
 
   /** `relaxed` is for a single-broker laptop only and must be asked for explicitly. */
   @IsIn(['strict', 'relaxed'])
@@ -41,9 +64,17 @@ export class KafkaEnv {
   KAFKA_SESSION_TIMEOUT_MS: number = 10_000;
 }
 
+/** A SCRAM-SHA-512 login; the password never appears in a message or a log. */
+export interface KafkaSaslCredentials {
+  username: string;
+  password: string;
+}
+
 export interface KafkaModuleOptions {
   brokers: string[];
   clientId: string;
+  /** Absent only for a cluster without authentication (none of the suite's). */
+  sasl?: KafkaSaslCredentials;
   durability: DurabilityProfile;
   /** Every topic the app produces to or consumes from; checked (and created) at boot. */
   topics: TopicSpec[];
@@ -61,6 +92,7 @@ export function kafkaOptionsFromEnv(
   return {
     brokers: env.KAFKA_BROKERS.split(','),
     clientId: env.KAFKA_CLIENT_ID ?? defaultClientId,
+    sasl: { username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD },
     durability: env.KAFKA_DURABILITY,
     topics,
     producer: { sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS },

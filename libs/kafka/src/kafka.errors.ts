@@ -62,3 +62,17 @@ export class KafkaUnavailableError extends KafkaModuleError {
     this.name = 'KafkaUnavailableError';
   }
 }
+
+/**
+ * The cluster answered, and refused: wrong or unknown credentials, or an ACL the app's principal
+ * lacks. Trying again cannot help, so boot stops at once with one line (never the password).
+ */
+export class KafkaAccessError extends KafkaModuleError {
+  readonly retriable = false;
+  readonly problems: string[];
+  constructor(line: string, options?: { cause?: unknown }) {
+    super(line, options);
+    this.problems = [line];
+    this.name = 'KafkaAccessError';
+  }
+}

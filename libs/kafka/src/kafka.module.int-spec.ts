@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
-import { kafkaBrokers, uniqueName } from '../../../test/infra/test-infra';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import {
+  kafkaBrokers,
+  kafkaCredential,
+  testKafka,
+  uniqueName,
+} from '../../../test/infra/test-infra';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import type { KafkaModuleOptions } from './kafka.config';
 import { KafkaDurabilityError, UnsafeKafkaSettingsError } from './kafka.errors';
@@ -17,7 +22,7 @@ describe('KafkaModule on the real cluster', () => {
   const modules: TestingModule[] = [];
 
   beforeAll(async () => {
-    admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    admin = testKafka().admin();
     await admin.connect();
   });
 
@@ -32,6 +37,7 @@ describe('KafkaModule on the real cluster', () => {
         KafkaModule.forRootAsync({
           useFactory: () => ({
             brokers: kafkaBrokers(),
+            sasl: kafkaCredential(),
             clientId: 'module-test',
             durability: 'strict',
             topics: [],
@@ -79,7 +85,15 @@ describe('KafkaModule on the real cluster', () => {
     const topic = uniqueName('created');
     await boot({ topics: [{ name: topic, partitions: 4, retention: 'forever' }] });
 
-    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    // The test's admin may ask a broker the new topic's metadata has not reached yet.
+    const metadata = await waitFor(
+      () =>
+        admin.fetchTopicMetadata({ topics: [topic] }).then(
+          ({ topics }) => topics[0],
+          () => undefined,
+        ),
+      { timeoutMs: 30_000, description: `metadata of ${topic} on every broker` },
+    );
     expect(metadata.partitions).toHaveLength(4);
     expect(metadata.partitions.every((p) => p.replicas.length === 3)).toBe(true);
     const { resources } = await admin.describeConfigs({

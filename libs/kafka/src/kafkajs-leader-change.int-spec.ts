@@ -1,5 +1,5 @@
-import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
-import { brokerControl, kafkaBrokers, uniqueName } from '../../../test/infra/test-infra';
+import { Partitioners, type Message } from 'kafkajs';
+import { brokerControl, testKafka, uniqueName } from '../../../test/infra/test-infra';
 import { readTopicUntil, type ReadRecord } from '../../../test/infra/topic-reader';
 import { createDurableTopic, recordCount } from '../../../test/infra/topics';
 import { waitFor } from '../../../tools/local-infra/wait-for';
@@ -16,11 +16,7 @@ const RECORDS_PER_SEND = 48;
  * record of every send that resolved must be in the topic, in order per key.
  */
 describe('kafkajs (as patched) through a leader change', () => {
-  const kafka = new Kafka({
-    clientId: 'leader-change-test',
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka({ clientId: 'leader-change-test' });
 
   it('loses no acknowledged record of a send spanning several brokers when a leader dies', async () => {
     const topic = uniqueName('leader_change');

@@ -1,5 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, uniqueName } from '../../../test/infra/test-infra';
+import { testKafka, uniqueName } from '../../../test/infra/test-infra';
 import { createDurableTopic } from '../../../test/infra/topics';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import { KafkaSendError } from './kafka.errors';
@@ -7,11 +6,7 @@ import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
 
-const kafka = new Kafka({
-  clientId: 'partition-count-test',
-  brokers: kafkaBrokers(),
-  logLevel: logLevel.NOTHING,
-});
+const kafka = testKafka({ clientId: 'partition-count-test' });
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('a topic whose partition count changed (keys would move)', () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import { Pool } from 'pg';
 import {
   committedOffsetsByKafkaTools,
@@ -9,6 +9,8 @@ import {
 import {
   createTestDatabase,
   kafkaBrokers,
+  kafkaCredential,
+  testKafka,
   uniqueName,
   type TestDatabase,
 } from '../../../test/infra/test-infra';
@@ -20,11 +22,7 @@ import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
 import type { ConsumedRecord } from './kafka.types';
 
-const kafka = new Kafka({
-  clientId: 'consumer-test',
-  brokers: kafkaBrokers(),
-  logLevel: logLevel.NOTHING,
-});
+const kafka = testKafka({ clientId: 'consumer-test' });
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('ReliableConsumer on the real cluster', () => {
@@ -283,6 +281,8 @@ describe('ReliableConsumer on the real cluster', () => {
           env: {
             ...process.env,
             BROKERS: kafkaBrokers().join(','),
+            KAFKA_SASL_USERNAME: kafkaCredential().username,
+            KAFKA_SASL_PASSWORD: kafkaCredential().password,
             TOPIC: topic,
             GROUP: group,
             DATABASE_URL: database.url,

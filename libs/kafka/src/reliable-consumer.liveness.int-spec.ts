@@ -1,6 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import { committedOffsetsByKafkaTools } from '../../../test/infra/kafka-tools';
-import { kafkaBrokers, uniqueName } from '../../../test/infra/test-infra';
+import { kafkaBrokers, testKafka, uniqueName } from '../../../test/infra/test-infra';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
 import { createDurableTopic } from '../../../test/infra/topics';
 import { waitFor } from '../../../tools/local-infra/wait-for';
@@ -9,11 +9,7 @@ import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer, type BatchHandler, type ConsumedBatch } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
 
-const kafka = new Kafka({
-  clientId: 'liveness-test',
-  brokers: kafkaBrokers(),
-  logLevel: logLevel.NOTHING,
-});
+const kafka = testKafka({ clientId: 'liveness-test' });
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**

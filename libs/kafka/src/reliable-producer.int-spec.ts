@@ -1,6 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { brokerControl, kafkaBrokers, uniqueName } from '../../../test/infra/test-infra';
+import { brokerControl, testKafka, uniqueName } from '../../../test/infra/test-infra';
 import { readTopicUntil, sawValues } from '../../../test/infra/topic-reader';
 import { createDurableTopic, recordCount } from '../../../test/infra/topics';
 import { waitFor, withTimeout } from '../../../tools/local-infra/wait-for';
@@ -17,11 +16,7 @@ const SEND_TIMEOUT_MS = 30_000;
 const SHORT_SEND_TIMEOUT_MS = 8_000;
 
 describe('ReliableProducer with brokers down', () => {
-  const kafka = new Kafka({
-    clientId: 'producer-test',
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka({ clientId: 'producer-test' });
   const registry = new Registry();
   const metrics = new KafkaMetrics(registry);
   let topic: string;

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { IDEMPOTENCY_OPTIONS, type IdempotencyOptions } from './idempotency.config';
+
+/** Rows deleted per statement by the cleanup job: short transactions, bounded lock time. */
+const CLEANUP_BATCH = 5_000;
 
 /** The same Idempotency-Key came with a different request: neither a retry nor safe to run. */
 export class IdempotencyKeyReusedError extends Error {
@@ -34,31 +38,56 @@ export type IdempotencyClaim<T> = { kind: 'claimed' } | { kind: 'replay'; respon
  * transaction: the key, the events and the recorded response commit together or not at all.
  * A concurrent request with the same key waits on the key's row until the first commits, then
  * replays its response; if the first rolled back (the command was refused), it runs itself.
+ *
+ * A key is kept for the retention period only: an older one is taken over as if new (so the
+ * retention holds exactly, whenever the cleanup job last ran), and the job deletes it.
  */
 @Injectable()
 export class IdempotencyKeys {
+  constructor(@Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions) {}
+
   async claim<T>(
     client: PoolClient,
     key: string,
     fingerprint: string,
   ): Promise<IdempotencyClaim<T>> {
-    const inserted = await client.query(
-      `INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2)
-       ON CONFLICT (key) DO NOTHING`,
-      [key, fingerprint],
-    );
-    if (inserted.rowCount === 1) return { kind: 'claimed' };
-    const { rows } = await client.query<{ request_hash: string; response: T }>(
-      'SELECT request_hash, response FROM idempotency_keys WHERE key = $1',
-      [key],
-    );
-    const [stored] = rows;
-    if (!stored) {
-      // The row that stopped the insert was deleted since; should not happen, as rows are kept.
-      throw new Error(`Idempotency-Key ${key} vanished while it was being claimed`);
+    // The cleanup job may delete an expired row between the insert and the select; then the
+    // next round inserts. Two rounds always suffice; the third is a guard.
+    for (let round = 0; round < 3; round += 1) {
+      const inserted = await client.query(
+        `INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, response = NULL, created_at = now()
+           WHERE idempotency_keys.created_at < now() - $3 * interval '1 hour'`,
+        [key, fingerprint, this.options.retentionHours],
+      );
+      if (inserted.rowCount === 1) return { kind: 'claimed' };
+      const { rows } = await client.query<{ request_hash: string; response: T }>(
+        'SELECT request_hash, response FROM idempotency_keys WHERE key = $1',
+        [key],
+      );
+      const [stored] = rows;
+      if (!stored) continue;
+      if (stored.request_hash !== fingerprint) throw new IdempotencyKeyReusedError(key);
+      return { kind: 'replay', response: stored.response };
     }
-    if (stored.request_hash !== fingerprint) throw new IdempotencyKeyReusedError(key);
-    return { kind: 'replay', response: stored.response };
+    throw new Error(`Idempotency-Key ${key} could not be claimed`);
+  }
+
+  /** Deletes the keys older than the retention, in batches (on the created_at index); returns how many. */
+  async deleteExpired(pool: Pool): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM idempotency_keys WHERE key IN (
+           SELECT key FROM idempotency_keys
+            WHERE created_at < now() - $1 * interval '1 hour'
+            ORDER BY created_at LIMIT $2)`,
+        [this.options.retentionHours, CLEANUP_BATCH],
+      );
+      deleted += rowCount ?? 0;
+      if ((rowCount ?? 0) < CLEANUP_BATCH) return deleted;
+    }
   }
 
   async recordResponse(client: PoolClient, key: string, response: unknown): Promise<void> {

@@ -18,6 +18,11 @@ const pool = new Pool({ connectionString: env.DATABASE_URL, max: 2 });
 const kafka = new Kafka({
   clientId: 'crash-test',
   brokers: env.BROKERS.split(','),
+  sasl: {
+    mechanism: 'scram-sha-512',
+    username: env.KAFKA_SASL_USERNAME,
+    password: env.KAFKA_SASL_PASSWORD,
+  },
   logLevel: logLevel.NOTHING,
 });
 let handled = 0;

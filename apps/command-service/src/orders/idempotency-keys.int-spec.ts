@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { readMigrations, runMigrations, withTransaction } from '@app/database';
+import { readHandle } from '../../../../test/infra/infra-handle';
+import { createTestDatabase, type TestDatabase } from '../../../../test/infra/test-infra';
+import { APP_ROLES, grantAppRole } from '../../../../tools/db/provision';
+import { IdempotencyKeys } from './idempotency-keys';
+
+/** Retention of idempotency keys, as the command-service's own role sees the table. */
+describe('idempotency key retention (real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let admin: Pool;
+  let service: Pool;
+  const keys = new IdempotencyKeys({ retentionHours: 24, cleanupIntervalMs: 60_000 });
+
+  beforeAll(async () => {
+    database = await createTestDatabase('idempotency');
+    admin = new Pool({ connectionString: database.url, max: 2 });
+    await runMigrations(admin, readMigrations(join(__dirname, '../../migrations')));
+    const url = await grantAppRole(readHandle().databaseAdminUrl, {
+      database: database.name,
+      role: APP_ROLES.commandService.role,
+      access: APP_ROLES.commandService.access,
+      password: 'idempotency-int-spec',
+    });
+    service = new Pool({ connectionString: url, max: 2 });
+  });
+
+  afterAll(async () => {
+    await service?.end();
+    await admin?.end();
+    await database?.drop();
+  });
+
+  /** Stores `key` as answered `hoursAgo` hours ago. */
+  async function storeKey(key: string, hoursAgo: number): Promise<void> {
+    await admin.query(
+      `INSERT INTO idempotency_keys (key, request_hash, response, created_at)
+       VALUES ($1, 'first-request', '{"status": 201}', now() - $2 * interval '1 hour')`,
+      [key, hoursAgo],
+    );
+  }
+
+  const remaining = async () =>
+    (await admin.query<{ key: string }>('SELECT key FROM idempotency_keys ORDER BY key')).rows.map(
+      (row) => row.key,
+    );
+
+  it('deletes the keys older than the retention and keeps the younger ones', async () => {
+    await storeKey('expired-1', 25);
+    await storeKey('expired-2', 24 * 30);
+    await storeKey('fresh-1', 23);
+    expect(await keys.deleteExpired(service)).toBe(2);
+    expect(await remaining()).toEqual(['fresh-1']);
+    expect(await keys.deleteExpired(service)).toBe(0);
+  });
+
+  it('replays a key within the retention, and takes over an expired one as a new request', async () => {
+    await storeKey('young', 1);
+    await storeKey('old', 48);
+    const claim = (key: string, fingerprint: string) =>
+      withTransaction(service, (client) => keys.claim(client, key, fingerprint));
+    expect(await claim('young', 'first-request')).toEqual({
+      kind: 'replay',
+      response: { status: 201 },
+    });
+    await expect(claim('young', 'another-request')).rejects.toThrow(/already used/);
+    expect(await claim('old', 'another-request')).toEqual({ kind: 'claimed' });
+  });
+
+  it('finds expired keys through an index on their age', async () => {
+    const { rows } = await admin.query<{ indexdef: string }>(
+      "SELECT indexdef FROM pg_indexes WHERE tablename = 'idempotency_keys'",
+    );
+    expect(rows.map((row) => row.indexdef)).toContainEqual(
+      expect.stringMatching(/\(created_at\)$/),
+    );
+  });
+});

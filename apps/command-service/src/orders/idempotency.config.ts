@@ -1,0 +1,25 @@
+import { IsInt, Max, Min } from 'class-validator';
+
+export class IdempotencyEnv {
+  /**
+   * How long a key answers retries with its first response. Past it the key is free again (a
+   * request with it runs anew) and the cleanup job deletes it, so the table does not grow forever.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  IDEMPOTENCY_KEY_RETENTION_HOURS: number = 24;
+
+  /** How often each instance deletes expired keys. */
+  @IsInt()
+  @Min(1_000)
+  @Max(24 * 60 * 60 * 1_000)
+  IDEMPOTENCY_KEY_CLEANUP_INTERVAL_MS: number = 10 * 60 * 1_000;
+}
+
+export interface IdempotencyOptions {
+  retentionHours: number;
+  cleanupIntervalMs: number;
+}
+
+export const IDEMPOTENCY_OPTIONS = Symbol('IDEMPOTENCY_OPTIONS');
