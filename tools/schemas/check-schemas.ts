@@ -4,7 +4,12 @@ import { format, resolveConfig } from 'prettier';
 import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '../../libs/order-events/src';
 import { readEventFixtures } from '../../libs/order-events/src/testing/event-fixtures';
 import { checkSchemaGate, type FixtureCheck, type SchemaSnapshot } from './schema-gate';
-import { SNAPSHOTS_DIR, readSnapshots, snapshotFileName } from './schema-snapshots';
+import {
+  SNAPSHOTS_DIR,
+  readFirstPublished,
+  readSnapshots,
+  snapshotFileName,
+} from './schema-snapshots';
 
 /**
  * `npm run schemas:check`: fails (exit 1) when the code's event schemas break a published
@@ -21,13 +26,31 @@ async function main(publish: boolean): Promise<number> {
     const reading = upcastOrderEvent(event);
     return reading.kind === 'read' ? fixture : { ...fixture, problem: reading.reason };
   });
+  // The snapshots as first committed count too: a snapshot deleted, or edited together with its
+  // schema, must not let an incompatible change through.
+  const snapshots = readSnapshots();
+  const firstPublished = readFirstPublished();
+  const same = (a: SchemaSnapshot, b: SchemaSnapshot) =>
+    a.type === b.type && a.schemaVersion === b.schemaVersion;
+  const deleted = firstPublished.filter((first) => !snapshots.some((now) => same(now, first)));
+  const edited = firstPublished.filter((first) =>
+    snapshots.some(
+      (now) => same(now, first) && JSON.stringify(now.schema) !== JSON.stringify(first.schema),
+    ),
+  );
   const result = checkSchemaGate({
     registry: ORDER_EVENT_VERSIONS,
-    snapshots: readSnapshots(),
+    snapshots: [...snapshots, ...deleted, ...edited],
     fixtures,
   });
   const toPublish = [...result.unpublished, ...result.changed];
-  const problems = [...result.problems];
+  const problems = [
+    ...deleted.map(
+      ({ type, schemaVersion }) =>
+        `${type} v${schemaVersion}: its published snapshot was deleted (${snapshotFileName(type, schemaVersion)}); published snapshots are never deleted`,
+    ),
+    ...new Set(result.problems),
+  ];
   if (!publish) {
     problems.push(
       ...toPublish.map(

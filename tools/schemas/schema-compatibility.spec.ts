@@ -48,6 +48,19 @@ describe('breakingChanges', () => {
       ['field carrier: new required field without default'],
     ],
     [
+      'a new required field whose default its own schema refuses',
+      change((s) => {
+        Object.assign(s.properties, { carrier: { type: 'integer', default: 'none' } });
+        s.required.push('carrier');
+      }),
+      ['field carrier: new required field whose default its own schema refuses'],
+    ],
+    [
+      'a default added to an optional field old events may omit',
+      change((s) => Object.assign(s.properties.unit, { default: 'g' })),
+      ['field unit: default added: old events without the field would read differently'],
+    ],
+    [
       'an enum value removed',
       change((s) => Object.assign(s.properties.unit, { enum: ['g'] })),
       ['field unit: enum value "kg" removed'],

@@ -6,6 +6,8 @@
  * new optional field is compatible.
  */
 
+import Ajv2020 from 'ajv/dist/2020';
+
 type Schema = { readonly [keyword: string]: unknown };
 
 /** Keywords that only document: changing them changes no document's validity. */
@@ -69,8 +71,12 @@ function compare(before: Schema, after: Schema, path: string): string[] {
   if (after.const !== undefined && !sameJson(after.const, before.const)) {
     problems.push(at('now restricted to a constant'));
   }
-  if (!sameJson(before.default, after.default) && before.default !== undefined) {
-    problems.push(at('default changed: old events without the field would read differently'));
+  if (!sameJson(before.default, after.default)) {
+    // Readers fill defaults in: a default added to a field old events omit gives them a value
+    // they never had (one the rest of the schema may refuse); a changed one another value.
+    const change =
+      before.default === undefined ? 'added' : after.default === undefined ? 'removed' : 'changed';
+    problems.push(at(`default ${change}: old events without the field would read differently`));
   }
 
   // Lower bounds must not rise, upper bounds must not fall, and none may appear.
@@ -116,10 +122,12 @@ function compare(before: Schema, after: Schema, path: string): string[] {
   const requiredBefore = new Set(asStrings(before.required));
   for (const name of asStrings(after.required)) {
     const property = propertiesAfter[name] as Schema | undefined;
-    if (!requiredBefore.has(name) && property?.default === undefined) {
-      problems.push(
-        `field ${path === '' ? name : `${path}.${name}`}: new required field without default`,
-      );
+    if (requiredBefore.has(name)) continue;
+    const field = path === '' ? name : `${path}.${name}`;
+    if (property?.default === undefined) {
+      problems.push(`field ${field}: new required field without default`);
+    } else if (!defaultFitsItsField(property)) {
+      problems.push(`field ${field}: new required field whose default its own schema refuses`);
     }
   }
   if (additionalNarrowed(before.additionalProperties, after.additionalProperties)) {
@@ -134,6 +142,16 @@ function compare(before: Schema, after: Schema, path: string): string[] {
     }
   }
   return problems;
+}
+
+/** The default is filled into old events, so it must be a value the field itself accepts. */
+function defaultFitsItsField(field: Schema): boolean {
+  const { default: value, ...rest } = field;
+  try {
+    return new Ajv2020({ strict: false }).validate(rest, value) === true;
+  } catch {
+    return false;
+  }
 }
 
 function typesOf(schema: Schema): Set<string> {

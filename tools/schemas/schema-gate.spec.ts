@@ -94,6 +94,11 @@ describe('checkSchemaGate', () => {
       },
       'ParcelWeighed v2: the newest version has an upcaster, to a version that does not exist',
     ],
+    [
+      'an older version without its snapshot while a newer one is published',
+      { snapshots: [healthy.snapshots[1]] },
+      'ParcelWeighed v1: no snapshot, though v2 is published; published snapshots are never deleted',
+    ],
   ])('refuses %s', (_case, changes, problem) => {
     expect(checkSchemaGate({ ...healthy, ...changes }).problems).toContain(problem);
   });

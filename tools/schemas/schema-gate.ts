@@ -76,6 +76,12 @@ export function checkSchemaGate({ registry, snapshots, fixtures }: GateInput): G
       const newest = schemaVersion === versions.length;
       if (!snapshots.some((s) => s.type === type && s.schemaVersion === schemaVersion)) {
         unpublished.push({ type, schemaVersion, schema: version.schema });
+        // Versions are published in order: one older than a published one lost its snapshot.
+        if (snapshots.some((s) => s.type === type && s.schemaVersion > schemaVersion)) {
+          problems.push(
+            `${name}: no snapshot, though v${schemaVersion + 1} is published; published snapshots are never deleted`,
+          );
+        }
       }
       if (!newest && version.upcast === undefined) {
         problems.push(`${name}: no upcaster to v${schemaVersion + 1}`);

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SCHEMAS_DIR } from '../../libs/order-events/src/testing/event-fixtures';
 import type { SchemaSnapshot } from './schema-gate';
 
@@ -30,4 +31,51 @@ export function readSnapshots(directory = SNAPSHOTS_DIR): SchemaSnapshot[] {
       ) as SchemaSnapshot['schema'];
       return { type: match[1], schemaVersion: Number(match[2]), schema };
     });
+}
+
+/**
+ * Every snapshot as it was first committed, from git history: the gate's anchor against a
+ * snapshot deleted or edited together with its schema (the files alone cannot show that).
+ * Empty when there is no git history to read (e.g. a source tarball).
+ */
+export function readFirstPublished(directory = SNAPSHOTS_DIR): SchemaSnapshot[] {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: directory,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  let root: string;
+  let log: string;
+  try {
+    root = git('rev-parse', '--show-toplevel').trim();
+    // Oldest first: the first commit that added each file.
+    log = git(
+      'log',
+      '--reverse',
+      '--diff-filter=A',
+      '--format=commit %H',
+      '--name-only',
+      '--',
+      '.',
+    );
+  } catch {
+    return [];
+  }
+  const first = new Map<string, string>();
+  let commit = '';
+  for (const line of log.split('\n')) {
+    if (line.startsWith('commit ')) commit = line.slice('commit '.length);
+    else if (line.trim() !== '' && !first.has(line)) first.set(line, commit);
+  }
+  const snapshots: SchemaSnapshot[] = [];
+  for (const [path, added] of first) {
+    const match = SNAPSHOT_NAME.exec(basename(path));
+    if (!match) continue;
+    const schema = JSON.parse(
+      execFileSync('git', ['show', `${added}:${path}`], { cwd: root, encoding: 'utf8' }),
+    ) as SchemaSnapshot['schema'];
+    snapshots.push({ type: match[1], schemaVersion: Number(match[2]), schema });
+  }
+  return snapshots;
 }
