@@ -20,12 +20,14 @@
  *    flight, acks -1) sending the same records in batches of OUTBOX_BATCH_SIZE (500), one send
  *    at a time, to a topic of its own. Alternating, BENCH_ROUNDS runs each, best of each.
  *
- * Infrastructure: KAFKA_BROKERS, or bench:kafka's cluster under .local/bench/kafka (ports
- * 19392/29392/39392); DATABASE_ADMIN_URL, or PostgreSQL under .local/bench/postgres (port
- * BENCH_POSTGRES_PORT, 54330). A fresh database and fresh topics per run; everything started is
- * stopped at the end, on failure and Ctrl-C too.
+ * Infrastructure: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or bench:kafka's cluster under
+ * .local/bench/kafka (ports 19392/29392/39392); DATABASE_ADMIN_URL, or PostgreSQL under
+ * .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330). A fresh database and fresh topics
+ * per run; everything started is stopped at the end, on failure and Ctrl-C too. The bench logs
+ * in to Kafka as the super user and provisions the service's topics and ACLs; the service logs
+ * in as its own principal.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { freePort } from '../test/infra/free-port';
 import { createDurableTopic } from '../test/infra/topics';
@@ -64,7 +66,7 @@ const SETTINGS = {
   /** The relay's OUTBOX_BATCH_SIZE default. */
   batchSize: 500,
 };
-/** The service creates its topics with ORDER_EVENTS_PARTITIONS, 6 by default. */
+/** Provisioning creates the service's topics with ORDER_EVENTS_PARTITIONS, 6 by default. */
 const PARTITIONS = 6;
 
 const SERVICE = 'command-service';
@@ -73,12 +75,13 @@ const SERVICE_PUBLISHING = 'command-service, relay on';
 
 interface BenchContext {
   teardown: Teardown;
-  brokers: string[];
   databaseUrl: string;
   /** Superuser access to the bench database: truncating, filling, polling. */
   db: Pool;
   kafka: Kafka;
   topics: { commands: string; relay: string; raw: string };
+  /** The service's Kafka environment (its own login) for the commands and the relay topic. */
+  kafkaEnv: { commands: Record<string, string>; relay: Record<string, string> };
   /** Everything the service printed; at LOG_LEVEL=warn that is warnings and errors only. */
   serviceLog: string[];
   baselineLog: string[];
@@ -123,19 +126,27 @@ async function main(): Promise<void> {
 }
 
 async function setUp(teardown: Teardown): Promise<BenchContext> {
-  const [brokers, adminUrl] = await Promise.all([startKafka(teardown), startPostgres(teardown)]);
+  const [cluster, adminUrl] = await Promise.all([startKafka(teardown), startPostgres(teardown)]);
   const databaseUrl = await createBenchDatabase(adminUrl, teardown);
   const db = new Pool({ connectionString: databaseUrl, max: 2 });
   teardown.add('bench database pool', () => db.end());
-  const kafka = new Kafka({ clientId: 'bench-commands', brokers, logLevel: logLevel.ERROR });
+  const kafka = cluster.client('bench-commands');
   const run = Date.now().toString(36);
   const topics = {
     commands: `bench-commands-${run}`,
     relay: `bench-relay-${run}`,
     raw: `bench-raw-${run}`,
   };
-  deleteTopicsAtEnd(kafka, Object.values(topics), teardown);
-  return { teardown, brokers, databaseUrl, db, kafka, topics, serviceLog: [], baselineLog: [] };
+  // Provisioning creates a DLQ beside each topic the service is given.
+  const dlqs = [`${topics.commands}.dlq`, `${topics.relay}.dlq`];
+  deleteTopicsAtEnd(kafka, [...Object.values(topics), ...dlqs], teardown);
+  const serviceEnv = (topic: string) =>
+    cluster.appEnv('commandService', { topic, partitions: PARTITIONS });
+  const kafkaEnv = {
+    commands: await serviceEnv(topics.commands),
+    relay: await serviceEnv(topics.relay),
+  };
+  return { teardown, databaseUrl, db, kafka, topics, kafkaEnv, serviceLog: [], baselineLog: [] };
 }
 
 /**
@@ -145,7 +156,7 @@ async function setUp(teardown: Teardown): Promise<BenchContext> {
 async function compareCommands(context: BenchContext): Promise<CommandResults> {
   const relay = await pauseRelay(context.databaseUrl);
   context.teardown.add('relay pause', () => relay.resume());
-  const service = await startCommandService(context, context.topics.commands);
+  const service = await startCommandService(context, context.kafkaEnv.commands);
   await waitUntilAppReady(service);
   const baseline = await startBaselineServer(context.databaseUrl, SETTINGS.poolMax, (line) =>
     context.baselineLog.push(line),
@@ -224,7 +235,7 @@ async function comparePublishing(context: BenchContext): Promise<PublishResults>
 /** Stores `orders` with the service stopped, starts it and times its relay emptying the outbox. */
 async function timeRelay(context: BenchContext, orders: PlacedOrder[]): Promise<PublishRate> {
   await fillOutbox(context.db, orders);
-  const service = await startCommandService(context, context.topics.relay);
+  const service = await startCommandService(context, context.kafkaEnv.relay);
   try {
     return await timeOutboxDrain(context.db, orders.length, {
       isAlive: () => service.process.exitCode === null,
@@ -239,7 +250,10 @@ function faster(previous: PublishRate | undefined, run: PublishRate): PublishRat
 }
 
 /** The built service (npm run build) as a child process; stopped at the end if still running. */
-async function startCommandService(context: BenchContext, topic: string): Promise<RunningApp> {
+async function startCommandService(
+  context: BenchContext,
+  kafkaEnv: Record<string, string>,
+): Promise<RunningApp> {
   const app = startApp(
     {
       name: 'command-service',
@@ -247,8 +261,7 @@ async function startCommandService(context: BenchContext, topic: string): Promis
       env: {
         DATABASE_URL: context.databaseUrl,
         DATABASE_POOL_MAX: String(SETTINGS.poolMax),
-        KAFKA_BROKERS: context.brokers.join(','),
-        ORDER_EVENTS_TOPIC: topic,
+        ...kafkaEnv,
         OUTBOX_BATCH_SIZE: String(SETTINGS.batchSize),
         LOG_LEVEL: 'warn',
       },

@@ -4,17 +4,18 @@
  * flight), in chunks of 1,000 records per send, one send at a time, against the real 3-node
  * cluster; and, as the physical-limit anchor, Kafka's own Java ProducerPerformance (kafka-tools
  * jar, acks=all, idempotent, its defaults otherwise) with the same record size and count.
- * Prints records/s of each, module ÷ raw and module ÷ Java. KAFKA_BROKERS uses a cluster you
- * run; otherwise a local one is started (and stopped) under .local/bench.
+ * Prints records/s of each, module ÷ raw and module ÷ Java. KAFKA_BROKERS (with
+ * BENCH_KAFKA_CREDENTIALS, its SCRAM logins) uses a cluster you run; otherwise a local one is
+ * started (and stopped) under .local/bench. Every client logs in as the cluster's super user.
  */
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
+import { Partitioners, type Message } from 'kafkajs';
 import { durableProducerSettings } from '../libs/kafka/src/producer-settings';
 import { ReliableProducer } from '../libs/kafka/src/reliable-producer';
 import { createDurableTopic } from '../test/infra/topics';
-import { LocalKafkaCluster, installKafkaJars } from '../tools/local-infra/kafka-cluster';
+import { installKafkaJars } from '../tools/local-infra/kafka-cluster';
+import { BenchKafka } from './bench-kafka';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const CHUNK = 1_000;
@@ -23,16 +24,10 @@ const RECORD_BYTES = 300;
 const JAVA = 'Java ProducerPerformance';
 
 async function main(): Promise<void> {
-  const cluster = process.env.KAFKA_BROKERS
-    ? undefined
-    : new LocalKafkaCluster({
-        dataDir: join(resolve(__dirname, '..'), '.local/bench/kafka'),
-        portBase: 19392,
-      });
-  await cluster?.start();
-  const brokers = process.env.KAFKA_BROKERS?.split(',') ?? cluster!.bootstrapServers;
-  const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.ERROR });
+  const cluster = new BenchKafka();
   try {
+    await cluster.start();
+    const kafka = cluster.client('bench');
     const topic = `bench-${Date.now().toString(36)}`;
     await createDurableTopic(kafka, topic, 6);
 
@@ -74,7 +69,7 @@ async function main(): Promise<void> {
     await Promise.all([raw.disconnect(), module.close()]);
 
     for (let round = 1; round <= ROUNDS; round++) {
-      const rate = await javaProducerPerformance(brokers, topic);
+      const rate = await javaProducerPerformance(cluster, topic);
       best[JAVA] = Math.max(best[JAVA] ?? 0, rate);
       console.log(`round ${round}  ${JAVA.padEnd(28)} ${rate.toFixed(0).padStart(8)} records/s`);
     }
@@ -91,12 +86,12 @@ async function main(): Promise<void> {
     );
     console.log(`  ratio module/Java client      ${(moduleRate / best[JAVA]).toFixed(2)}`);
   } finally {
-    await cluster?.stop();
+    await cluster.stop();
   }
 }
 
 /** Records/s as Kafka's own perf tool reports them for RECORDS records of RECORD_BYTES. */
-async function javaProducerPerformance(brokers: string[], topic: string): Promise<number> {
+async function javaProducerPerformance(cluster: BenchKafka, topic: string): Promise<number> {
   const libs = await installKafkaJars();
   const { stdout } = await promisify(execFile)(
     'java',
@@ -113,8 +108,10 @@ async function javaProducerPerformance(brokers: string[], topic: string): Promis
       String(RECORD_BYTES),
       '--throughput',
       '-1',
+      '--command-config',
+      cluster.clientPropertiesFile(),
       '--producer-props',
-      `bootstrap.servers=${brokers.join(',')}`,
+      `bootstrap.servers=${cluster.brokers.join(',')}`,
       'acks=all',
       'enable.idempotence=true',
     ],

@@ -16,16 +16,18 @@
  *    meanwhile, untimed), then POST /admin/projections/order-view/replay, timed until
  *    currentGeneration changes; the replayed view must equal the live one.
  *
- * Infrastructure as bench:commands: KAFKA_BROKERS, or the cluster under .local/bench/kafka
- * (ports 19392/29392/39392); DATABASE_ADMIN_URL, or PostgreSQL under .local/bench/postgres
- * (port BENCH_POSTGRES_PORT, 54330). Fresh databases and topics; everything started is stopped
- * at the end, on failure and Ctrl-C too.
+ * Infrastructure as bench:commands: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or the
+ * cluster under .local/bench/kafka (ports 19392/29392/39392); DATABASE_ADMIN_URL, or
+ * PostgreSQL under .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330). Fresh databases and
+ * topics; everything started is stopped at the end, on failure and Ctrl-C too. The projector
+ * logs in to Kafka as its own principal, with its ACLs provisioned by the bench (super user).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { OrderEventEnvelope } from '../libs/order-events/src';
 import type { RunningApp } from '../tools/local-suite/suite-apps';
+import type { BenchKafka } from './bench-kafka';
 import {
   deleteTopicsAtEnd,
   startKafka,
@@ -54,7 +56,7 @@ const log = (message: string) => console.log(`[bench] ${message}`);
 
 interface BenchContext {
   teardown: Teardown;
-  brokers: string[];
+  cluster: BenchKafka;
   serverAdminUrl: string;
   topic: OrderEventsTopic;
   run: string;
@@ -85,7 +87,7 @@ runBench(async (teardown) => {
   const projector = await startProjector(
     {
       databaseUrl: readDb.projectorUrl,
-      brokers: context.brokers,
+      kafka: context.cluster,
       topic: context.topic.name,
       partitions: SETTINGS.partitions,
       groupId: `bench-projector-${context.run}`,
@@ -105,18 +107,18 @@ runBench(async (teardown) => {
 });
 
 async function setUp(teardown: Teardown): Promise<BenchContext> {
-  const [brokers, serverAdminUrl] = await Promise.all([
+  const [cluster, serverAdminUrl] = await Promise.all([
     startKafka(teardown),
     startPostgres(teardown),
   ]);
-  const kafka = new Kafka({ clientId: 'bench-projector', brokers, logLevel: logLevel.NOTHING });
+  const kafka = cluster.client('bench-projector', logLevel.NOTHING);
   const run = Date.now().toString(36);
   const topic = new OrderEventsTopic(kafka, `bench-projector-${run}`, SETTINGS.partitions);
-  // The projector creates the dead-letter topic at boot.
+  // Provisioning the projector's ACLs (startProjector) creates the dead-letter topic.
   deleteTopicsAtEnd(kafka, [topic.name, `${topic.name}.dlq`], teardown);
   await topic.create();
   teardown.add('producer', () => topic.close());
-  return { teardown, brokers, serverAdminUrl, topic, run, projectorLog: [] };
+  return { teardown, cluster, serverAdminUrl, topic, run, projectorLog: [] };
 }
 
 async function produce(context: BenchContext, events: Iterable<OrderEventEnvelope>) {

@@ -20,12 +20,13 @@
  *    the schedule may not hold.
  *
  * Infrastructure as bench:commands: DATABASE_ADMIN_URL, or PostgreSQL under
- * .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330); KAFKA_BROKERS, or the cluster under
- * .local/bench/kafka (ports 19392/29392/39392), started for part 2 only so that its brokers
- * take no CPU from part 1. Everything started is stopped at the end, on failure and Ctrl-C too.
+ * .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330); KAFKA_BROKERS (with
+ * BENCH_KAFKA_CREDENTIALS), or the cluster under .local/bench/kafka (ports 19392/29392/39392),
+ * started for part 2 only so that its brokers take no CPU from part 1. The apps log in to Kafka
+ * as their own principals, with topics and ACLs provisioned by the bench (super user).
+ * Everything started is stopped at the end, on failure and Ctrl-C too.
  */
-import { Kafka, logLevel } from 'kafkajs';
-import { createDurableTopic } from '../test/infra/topics';
+import { logLevel } from 'kafkajs';
 import { stopApp } from '../tools/local-suite/suite-apps';
 import {
   createBenchDatabase,
@@ -59,7 +60,7 @@ const SETTINGS = {
     waitMs: 10_000,
   },
 };
-/** The apps create their topics with ORDER_EVENTS_PARTITIONS, 6 by default. */
+/** Provisioning creates the apps' topic with ORDER_EVENTS_PARTITIONS, 6 by default. */
 const PARTITIONS = 6;
 
 const SERVICE = 'query-service';
@@ -148,17 +149,21 @@ async function readYourWrites(
   serverAdminUrl: string,
   logs: Logs,
 ): Promise<ReadYourWritesResult> {
-  const brokers = await startKafka(teardown);
-  const kafka = new Kafka({ clientId: 'bench-queries', brokers, logLevel: logLevel.NOTHING });
+  const cluster = await startKafka(teardown);
+  const kafka = cluster.client('bench-queries', logLevel.NOTHING);
   const run = Date.now().toString(36);
   const topic = `bench-ryw-${run}`;
+  const groupId = `bench-ryw-${run}`;
   deleteTopicsAtEnd(kafka, [topic, `${topic}.dlq`], teardown);
-  // Created here, once, rather than by two apps racing at boot.
-  await createDurableTopic(kafka, topic, PARTITIONS);
+  // Provisioned here, once (the topic, its DLQ and both apps' ACLs), rather than racing at boot.
+  const kafkaEnv = await cluster.appEnv('commandService', {
+    topic,
+    partitions: PARTITIONS,
+    projectorGroup: groupId,
+  });
 
   const writeDb = await createBenchDatabase(serverAdminUrl, teardown);
   const readDb = await createReadDatabase(serverAdminUrl, 'bench_ryw', teardown);
-  const kafkaEnv = { KAFKA_BROKERS: brokers.join(','), ORDER_EVENTS_TOPIC: topic };
   const [commands, , queries] = await Promise.all([
     startBenchApp(
       'command-service',
@@ -169,10 +174,10 @@ async function readYourWrites(
     startProjector(
       {
         databaseUrl: readDb.projectorUrl,
-        brokers,
+        kafka: cluster,
         topic,
         partitions: PARTITIONS,
-        groupId: `bench-ryw-${run}`,
+        groupId,
       },
       teardown,
       logs.projector,

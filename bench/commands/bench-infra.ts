@@ -2,13 +2,11 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
-import { LocalKafkaCluster } from '../../tools/local-infra/kafka-cluster';
 import { LocalPostgres } from '../../tools/local-infra/local-postgres';
 import { repoRoot } from '../../tools/repo-root';
 import { withClient } from '../../libs/database/src/transaction';
+import { BenchKafka } from '../bench-kafka';
 
-/** The same cluster (data dir and ports) as bench:kafka; the test cluster uses 19192-39192. */
-const KAFKA_PORT_BASE = 19392;
 /** The test PostgreSQL listens on 54321, the local suite on 54320. */
 const POSTGRES_PORT = Number(process.env.BENCH_POSTGRES_PORT ?? 54330);
 
@@ -39,18 +37,13 @@ export class Teardown {
   }
 }
 
-/** KAFKA_BROKERS, or the local 3-node cluster under .local/bench/kafka. */
-export async function startKafka(teardown: Teardown): Promise<string[]> {
-  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
-  const cluster = new LocalKafkaCluster({
-    dataDir: join(repoRoot(), '.local/bench/kafka'),
-    portBase: KAFKA_PORT_BASE,
-    log,
-  });
+/** The bench cluster (see BenchKafka): KAFKA_BROKERS, or the local one under .local/bench/kafka. */
+export async function startKafka(teardown: Teardown): Promise<BenchKafka> {
+  const kafka = new BenchKafka(log);
   // Registered before starting, so nodes of a half-started cluster are stopped too.
-  teardown.add('kafka', () => cluster.stop());
-  await cluster.start();
-  return cluster.bootstrapServers;
+  teardown.add('kafka', () => kafka.stop());
+  await kafka.start();
+  return kafka;
 }
 
 /** DATABASE_ADMIN_URL, or a PostgreSQL server under .local/bench/postgres; returns a superuser URL. */

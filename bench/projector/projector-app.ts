@@ -1,4 +1,5 @@
 import type { RunningApp } from '../../tools/local-suite/suite-apps';
+import type { BenchKafka } from '../bench-kafka';
 import type { Teardown } from '../commands/bench-infra';
 import type { PublishRate } from '../commands/outbox-publishing';
 import { startBenchApp } from './built-apps';
@@ -12,23 +13,29 @@ const PROGRESS_EVERY_MS = 10_000;
 export interface ProjectorSetting {
   /** Role order_projector's URL. */
   databaseUrl: string;
-  brokers: string[];
+  kafka: BenchKafka;
   topic: string;
   partitions: number;
   groupId: string;
 }
 
-/** The built projector, configured as its e2e harness does; ready when this resolves. */
-export function startProjector(
+/**
+ * The built projector, configured as its e2e harness does: its topic's DLQ and its ACLs
+ * provisioned first, logged in as its own principal. Ready when this resolves.
+ */
+export async function startProjector(
   setting: ProjectorSetting,
   teardown: Teardown,
   log: string[],
 ): Promise<RunningApp> {
+  const kafkaEnv = await setting.kafka.appEnv('projector', {
+    topic: setting.topic,
+    partitions: setting.partitions,
+    projectorGroup: setting.groupId,
+  });
   const env = {
     DATABASE_URL: setting.databaseUrl,
-    KAFKA_BROKERS: setting.brokers.join(','),
-    ORDER_EVENTS_TOPIC: setting.topic,
-    ORDER_EVENTS_PARTITIONS: String(setting.partitions),
+    ...kafkaEnv,
     PROJECTOR_GROUP_ID: setting.groupId,
     ADMIN_TOKEN,
   };

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { InvalidEnvironmentError, validateEnv } from './validate-env';
 
 class ExampleEnv {
@@ -12,6 +12,10 @@ class ExampleEnv {
 
   @IsIn(['strict', 'relaxed'])
   KAFKA_DURABILITY: 'strict' | 'relaxed' = 'strict';
+
+  @IsString()
+  @MinLength(16)
+  ADMIN_TOKEN: string = 'a-default-token-of-length';
 }
 
 describe('validateEnv', () => {
@@ -21,6 +25,7 @@ describe('validateEnv', () => {
       PORT: 8080,
       DATABASE_URL: 'postgres://x',
       KAFKA_DURABILITY: 'strict',
+      ADMIN_TOKEN: 'a-default-token-of-length',
     });
   });
 
@@ -44,6 +49,25 @@ describe('validateEnv', () => {
         expect.stringMatching(/^PORT: .*65535.*\(got "70000"\)$/),
         expect.stringMatching(/^DATABASE_URL: .*\(not set\)$/),
         expect.stringMatching(/^KAFKA_DURABILITY: .*\(got "loose"\)$/),
+      ]),
+    );
+  });
+
+  it('never echoes the value of a variable that may hold a secret', () => {
+    let caught: unknown;
+    try {
+      validateEnv(ExampleEnv, {
+        DATABASE_URL: ' postgres://app:hunter2@db/x',
+        ADMIN_TOKEN: 'short-secret',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    const { problems } = caught as InvalidEnvironmentError;
+    expect(problems.join('\n')).not.toMatch(/hunter2|short-secret/);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ADMIN_TOKEN: .*\(got 12 characters, not shown\)$/),
       ]),
     );
   });

@@ -35,11 +35,22 @@ export function validateEnv<T extends object>(
   return config;
 }
 
-/** One line per variable: its name, what is wrong, and the raw value it had. */
+/** Variables whose value is a secret, or may hold one (a URL with a password). */
+const SECRET_VARIABLE = /PASSWORD|TOKEN|SECRET|_KEY$|_URL$/;
+
+/**
+ * One line per variable: its name, what is wrong, and the raw value it had, unless that value
+ * may be a secret (this line goes to stderr, a supervisor's log, a container's log).
+ */
 function describe(error: ValidationError, raw: string | undefined): string {
   const messages = Object.values(error.constraints ?? {}).map((message) =>
     message.replace(new RegExp(`^${error.property} `), ''),
   );
-  const got = raw === undefined ? 'not set' : `got ${JSON.stringify(raw)}`;
+  const got =
+    raw === undefined
+      ? 'not set'
+      : SECRET_VARIABLE.test(error.property)
+        ? `got ${[...raw].length} characters, not shown`
+        : `got ${JSON.stringify(raw)}`;
   return `${error.property}: ${messages.join('; ')} (${got})`;
 }

@@ -3,12 +3,24 @@ import pino from 'pino';
 import { isSecretHeader, requestLogRedaction } from './log-redaction';
 
 describe('request log redaction', () => {
-  it.each(['authorization', 'Authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token'])(
-    'treats %s as a secret',
-    (header) => expect(isSecretHeader(header)).toBe(true),
-  );
+  it.each([
+    'authorization',
+    'Authorization',
+    'proxy-authorization',
+    'x-forwarded-authorization',
+    'cookie',
+    'set-cookie',
+    'x-api-key',
+    'apikey',
+    'x-apikey',
+    'token',
+    'x-auth-token',
+    'x-client-secret',
+    'x-password',
+    'idempotency-key',
+  ])('treats %s as a secret', (header) => expect(isSecretHeader(header)).toBe(true));
 
-  it.each(['content-type', 'x-correlation-id', 'idempotency-key-hint', 'user-agent', 'keyboard'])(
+  it.each(['content-type', 'x-correlation-id', 'user-agent', 'accept', 'if-match'])(
     'keeps %s',
     (header) => expect(isSecretHeader(header)).toBe(false),
   );

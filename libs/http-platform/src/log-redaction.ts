@@ -3,17 +3,15 @@ import type { redactOptions } from 'pino';
 export const REDACTED = '[Redacted]';
 
 /**
- * Headers that carry credentials: authorization (the admin bearer token), cookies both ways, and
- * by convention anything named `*-token` or `*-key` (x-api-key, x-auth-token, …).
+ * Headers that carry credentials: authorization (the admin bearer token) in any form, cookies
+ * both ways, and by convention anything naming a token, key, secret or password (x-api-key,
+ * apikey, x-auth-token, x-client-secret, …). Generous on purpose: a header wrongly hidden costs
+ * a debugging detail, one wrongly shown a credential.
  */
 export function isSecretHeader(name: string): boolean {
   const header = name.toLowerCase();
   return (
-    header === 'authorization' ||
-    header === 'proxy-authorization' ||
-    header === 'cookie' ||
-    header === 'set-cookie' ||
-    /[-_](token|key)$/.test(header)
+    header === 'cookie' || header === 'set-cookie' || /auth|token|key|secret|passw/.test(header)
   );
 }
 

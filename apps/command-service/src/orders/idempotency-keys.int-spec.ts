@@ -4,6 +4,7 @@ import { readMigrations, runMigrations, withTransaction } from '@app/database';
 import { readHandle } from '../../../../test/infra/infra-handle';
 import { createTestDatabase, type TestDatabase } from '../../../../test/infra/test-infra';
 import { APP_ROLES, grantAppRole } from '../../../../tools/db/provision';
+import { waitFor } from '../../../../tools/local-infra/wait-for';
 import { IdempotencyKeys } from './idempotency-keys';
 
 /** Retention of idempotency keys, as the command-service's own role sees the table. */
@@ -41,6 +42,14 @@ describe('idempotency key retention (real PostgreSQL)', () => {
     );
   }
 
+  const sessionsWaitingOnALock = async () =>
+    (
+      await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      )
+    ).rows[0].n;
+
   const remaining = async () =>
     (await admin.query<{ key: string }>('SELECT key FROM idempotency_keys ORDER BY key')).rows.map(
       (row) => row.key,
@@ -66,6 +75,31 @@ describe('idempotency key retention (real PostgreSQL)', () => {
     });
     await expect(claim('young', 'another-request')).rejects.toThrow(/already used/);
     expect(await claim('old', 'another-request')).toEqual({ kind: 'claimed' });
+  });
+
+  it('spares a key taken over while the cleanup runs', async () => {
+    await storeKey('taken-over', 48);
+    // A request takes the expired key over and has not committed yet when the cleanup runs.
+    const request = await service.connect();
+    try {
+      await request.query('BEGIN');
+      expect(await keys.claim(request, 'taken-over', 'a-new-request')).toEqual({
+        kind: 'claimed',
+      });
+      let cleanupEnded = false;
+      const cleanup = keys.deleteExpired(service).finally(() => (cleanupEnded = true));
+      // Commit only once the cleanup either finished or waits on the request's row lock: the
+      // moment that used to delete the fresh key once the request committed.
+      await waitFor(async () => cleanupEnded || (await sessionsWaitingOnALock()) > 0, {
+        timeoutMs: 10_000,
+        description: 'the cleanup to finish or wait on the row lock',
+      });
+      await request.query('COMMIT');
+      await cleanup;
+    } finally {
+      request.release();
+    }
+    expect(await remaining()).toContain('taken-over');
   });
 
   it('finds expired keys through an index on their age', async () => {

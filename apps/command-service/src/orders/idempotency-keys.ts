@@ -78,11 +78,17 @@ export class IdempotencyKeys {
   async deleteExpired(pool: Pool): Promise<number> {
     let deleted = 0;
     for (;;) {
+      // The age is checked again on the row deleted, and rows a request holds are skipped: a
+      // request may take an expired key over (created_at = now()) while this runs, and after it
+      // commits PostgreSQL re-checks only the outer WHERE, which must then spare the row.
       const { rowCount } = await pool.query(
-        `DELETE FROM idempotency_keys WHERE key IN (
-           SELECT key FROM idempotency_keys
-            WHERE created_at < now() - $1 * interval '1 hour'
-            ORDER BY created_at LIMIT $2)`,
+        `DELETE FROM idempotency_keys
+          WHERE key IN (
+                SELECT key FROM idempotency_keys
+                 WHERE created_at < now() - $1 * interval '1 hour'
+                 ORDER BY created_at LIMIT $2
+                   FOR UPDATE SKIP LOCKED)
+            AND created_at < now() - $1 * interval '1 hour'`,
         [this.options.retentionHours, CLEANUP_BATCH],
       );
       deleted += rowCount ?? 0;
