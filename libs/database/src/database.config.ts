@@ -12,12 +12,13 @@ export class DatabaseEnv {
 
   /**
    * Requests that may wait for a connection when all are busy; the next one is refused at once
-   * (503 OVERLOADED, Retry-After). Ten per connection: a queue that drains in well under a second.
+   * (503 OVERLOADED, Retry-After). Room for a burst (200 read-your-writes readers woken by one
+   * notification), small enough that the queue drains in about a second at the pool's pace.
    */
   @IsInt()
   @Min(0)
   @Max(100_000)
-  DATABASE_POOL_MAX_WAITING: number = 100;
+  DATABASE_POOL_MAX_WAITING: number = 1_000;
 
   /** A statement running longer is cancelled (57014, retried as transient). */
   @IsInt()
