@@ -271,13 +271,13 @@ describe('ReliableConsumer on the real cluster', () => {
     }
 
     function startConsumerProcess(topic: string, group: string, extraEnv: Record<string, string>) {
+      // tsx as a loader in this very process, not its CLI: the CLI runs the script in a child of
+      // its own, which a SIGKILL to the CLI would leave running after the test.
       const child = spawn(
         process.execPath,
-        [
-          resolve(__dirname, '../../../node_modules/tsx/dist/cli.mjs'),
-          resolve(__dirname, 'testing/consume-into-postgres.ts'),
-        ],
+        ['--import', 'tsx', resolve(__dirname, 'testing/consume-into-postgres.ts')],
         {
+          cwd: resolve(__dirname, '../../..'),
           env: {
             ...process.env,
             BROKERS: kafkaBrokers().join(','),
