@@ -304,7 +304,7 @@ function printReport(commands: CommandResults, publishing: PublishResults): void
   console.log(`  ${'raw kafkajs'.padEnd(30)} ${formatRate(publishing.raw)}`);
   const publishRatio = publishing.relay.eventsPerSecond / publishing.raw.eventsPerSecond;
   console.log(
-    `  ${'ratio relay / raw'.padEnd(30)} ${publishRatio.toFixed(2).padStart(10)}  (target >= 0.7)`,
+    `  ${'ratio relay / raw'.padEnd(30)} ${publishRatio.toFixed(2).padStart(10)}  (target >= 0.85)`,
   );
 }
 
