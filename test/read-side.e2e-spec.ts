@@ -3,55 +3,28 @@ import type { OrderEventEnvelope } from '@app/order-events';
 import {
   anOrder,
   anOrderTotal,
-  CommandServiceUnderTest,
   postJson,
 } from '../apps/command-service/test/command-service.harness';
-import { ProjectorUnderTest } from '../apps/projector/test/projector.harness';
 import { ORDER_PATHS, orderHistory } from '../libs/order-view/src/testing';
-import { APP_ROLES, grantAppRole } from '../tools/db/provision';
 import { waitFor } from '../tools/local-infra/wait-for';
-import { startApp, waitUntilAppReady, type RunningApp } from '../tools/local-suite/suite-apps';
-import { stopApp } from '../tools/local-suite/suite-apps';
-import { buildApps } from './infra/build';
-import { freePort } from './infra/free-port';
-import { readHandle } from './infra/infra-handle';
+import type { RunningApp } from '../tools/local-suite/suite-apps';
+import { ThreeAppsUnderTest } from './infra/three-apps';
 import { readTopicUntil } from './infra/topic-reader';
 
 /** The three built apps on one topic: commands in, the view out, read-your-writes between. */
 describe('read side end to end (command-service, projector, query-service)', () => {
-  const projector = new ProjectorUnderTest();
-  const commands = new CommandServiceUnderTest({ ORDER_EVENTS_TOPIC: projector.topic });
+  const apps = new ThreeAppsUnderTest();
+  const { projector } = apps;
   let projectorApp: RunningApp;
   let queryApp: RunningApp;
   let commandApp: RunningApp;
 
   beforeAll(async () => {
-    await buildApps();
-    await projector.setUp();
-    await commands.setUp();
-    const queryUrl = await grantAppRole(readHandle().databaseAdminUrl, {
-      database: projector.database.name,
-      role: APP_ROLES.queryService.role,
-      access: APP_ROLES.queryService.access,
-      password: 'query-service-e2e',
-    });
-    queryApp = startApp(
-      {
-        name: 'query-service',
-        port: await freePort(),
-        env: { DATABASE_URL: queryUrl, LOG_LEVEL: 'warn' },
-      },
-      () => undefined,
-    );
-    [projectorApp, commandApp] = await Promise.all([projector.start(), commands.start()]);
-    await waitUntilAppReady(queryApp);
+    await apps.setUp();
+    ({ projectorApp, queryApp, commandApp } = apps);
   }, 300_000);
 
-  afterAll(async () => {
-    await stopApp(queryApp, 5_000);
-    await commands.tearDown();
-    await projector.tearDown();
-  }, 60_000);
+  afterAll(() => apps.tearDown(), 60_000);
 
   const read = (path: string) => fetch(`${queryApp.url}${path}`);
 

@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { readEventFixtures } from '../libs/order-events/src/testing/event-fixtures';
-import {
-  CommandServiceUnderTest,
-  postJson,
-} from '../apps/command-service/test/command-service.harness';
-import { ProjectorUnderTest } from '../apps/projector/test/projector.harness';
-import { APP_ROLES, grantAppRole } from '../tools/db/provision';
+import { postJson } from '../apps/command-service/test/command-service.harness';
 import { waitFor } from '../tools/local-infra/wait-for';
-import {
-  startApp,
-  stopApp,
-  waitUntilAppReady,
-  type RunningApp,
-} from '../tools/local-suite/suite-apps';
-import { buildApps } from './infra/build';
-import { freePort } from './infra/free-port';
-import { readHandle } from './infra/infra-handle';
+import type { RunningApp } from '../tools/local-suite/suite-apps';
+import { ThreeAppsUnderTest } from './infra/three-apps';
 import { readTopicUntil } from './infra/topic-reader';
 
 const fixtures = readEventFixtures();
@@ -41,39 +29,18 @@ const address = {
  * query-service serves the result.
  */
 describe('schema evolution end to end (v1 and v2 events on one topic)', () => {
-  const projector = new ProjectorUnderTest();
-  const commands = new CommandServiceUnderTest({ ORDER_EVENTS_TOPIC: projector.topic });
+  const apps = new ThreeAppsUnderTest();
+  const { projector, commands } = apps;
   let projectorApp: RunningApp;
   let queryApp: RunningApp;
   let commandApp: RunningApp;
 
   beforeAll(async () => {
-    await buildApps();
-    await projector.setUp();
-    await commands.setUp();
-    const queryUrl = await grantAppRole(readHandle().databaseAdminUrl, {
-      database: projector.database.name,
-      role: APP_ROLES.queryService.role,
-      access: APP_ROLES.queryService.access,
-      password: 'query-service-e2e',
-    });
-    queryApp = startApp(
-      {
-        name: 'query-service',
-        port: await freePort(),
-        env: { DATABASE_URL: queryUrl, LOG_LEVEL: 'warn' },
-      },
-      () => undefined,
-    );
-    [projectorApp, commandApp] = await Promise.all([projector.start(), commands.start()]);
-    await waitUntilAppReady(queryApp);
+    await apps.setUp();
+    ({ projectorApp, queryApp, commandApp } = apps);
   }, 300_000);
 
-  afterAll(async () => {
-    await stopApp(queryApp, 5_000);
-    await commands.tearDown();
-    await projector.tearDown();
-  }, 60_000);
+  afterAll(() => apps.tearDown(), 60_000);
 
   /** As v1 code did it: the row in the event store (schema_version 1), the record on the topic. */
   async function writeAsV1(event: OrderEventEnvelope): Promise<void> {
