@@ -54,6 +54,9 @@ describe('docker-compose.yml', () => {
     it('then every node is broker+controller with a distinct id and votes for all three', () => {
       const nodeIds = brokerNames.map((name) => String(env(name).KAFKA_NODE_ID));
       expect(new Set(nodeIds).size).toBe(3);
+      // As the local launcher does (rackOf): one rack per node, so replicas spread across racks.
+      const racks = brokerNames.map((name) => String(env(name).KAFKA_BROKER_RACK));
+      expect(racks.sort()).toEqual(['rack-1', 'rack-2', 'rack-3']);
 
       for (const name of brokerNames) {
         expect(String(env(name).KAFKA_PROCESS_ROLES).split(',').sort()).toEqual([

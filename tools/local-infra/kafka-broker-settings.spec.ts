@@ -31,6 +31,16 @@ describe('local Kafka node settings', () => {
     expect(node2['log.dirs']).toBe('/data/node-2');
   });
 
+  it('puts each node in a rack of its own, so that replicas spread across racks', () => {
+    const racks = [1, 2, 3].map(
+      (nodeId) =>
+        brokerProperties({ nodeId, portBase: 19092, logDir: '/d', superUserPassword: 's' })[
+          'broker.rack'
+        ],
+    );
+    expect(racks).toEqual(['rack-1', 'rack-2', 'rack-3']);
+  });
+
   it('carries the durability settings the product relies on', () => {
     expect(node2).toMatchObject({
       'default.replication.factor': '3',

@@ -25,6 +25,13 @@ const SMALL_MACHINE_SETTINGS = {
 
 export const KAFKA_NODE_COUNT = 3;
 
+/**
+ * Each node in a rack of its own, as three availability zones would be: Kafka then places a
+ * topic's three replicas in three racks, so losing a whole rack loses one replica, never two
+ * (which would drop a partition below min.insync.replicas). docker-compose.yml does the same.
+ */
+export const rackOf = (nodeId: number): string => `rack-${nodeId}`;
+
 export interface KafkaNodePorts {
   client: number;
   controller: number;
@@ -81,6 +88,7 @@ export function brokerProperties(options: {
   return {
     'process.roles': 'broker,controller',
     'node.id': String(nodeId),
+    'broker.rack': rackOf(nodeId),
     'controller.quorum.voters': voters,
     listeners: `CLIENT://127.0.0.1:${client},CONTROLLER://127.0.0.1:${controller}`,
     'advertised.listeners': `CLIENT://127.0.0.1:${client}`,
