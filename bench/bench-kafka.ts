@@ -15,15 +15,16 @@ import {
 import { repoRoot } from '../tools/repo-root';
 
 /** The benches' own cluster; the test cluster uses ports 19192-39192, the suite 19092-39092. */
-const DATA_DIR = join(repoRoot(), '.local/bench/kafka');
-const PORT_BASE = 19392;
+export const BENCH_KAFKA_DIR = join(repoRoot(), '.local/bench/kafka');
+const PORT_BASE = Number(process.env.BENCH_KAFKA_PORT_BASE ?? 19392);
 
 export type BenchKafkaApp = keyof typeof APP_PRINCIPALS;
 
 /**
  * The Kafka cluster of a bench, which requires SASL/SCRAM and ACLs: KAFKA_BROKERS with
  * BENCH_KAFKA_CREDENTIALS (its SCRAM logins, a credentials file in the launcher's format), or
- * the local 3-node cluster under .local/bench/kafka (ports 19392/29392/39392). The bench itself
+ * the local 3-node cluster under .local/bench/kafka (ports 19392/29392/39392, or from
+ * BENCH_KAFKA_PORT_BASE). The bench itself
  * logs in as the super user; the apps it starts log in as their own principals, on topics and
  * ACLs provisioned first (appEnv), as `npm start` does.
  */
@@ -45,7 +46,7 @@ export class BenchKafka {
       this.brokers = KAFKA_BROKERS.split(',');
       this.credentials = readCredentials(BENCH_KAFKA_CREDENTIALS);
     } else {
-      this.cluster = new LocalKafkaCluster({ dataDir: DATA_DIR, portBase: PORT_BASE, log });
+      this.cluster = new LocalKafkaCluster({ dataDir: BENCH_KAFKA_DIR, portBase: PORT_BASE, log });
       this.brokers = this.cluster.bootstrapServers;
     }
   }

@@ -26,19 +26,12 @@
  * as their own principals, with topics and ACLs provisioned by the bench (super user).
  * Everything started is stopped at the end, on failure and Ctrl-C too.
  */
-import { logLevel } from 'kafkajs';
 import { stopApp } from '../tools/local-suite/suite-apps';
-import {
-  createBenchDatabase,
-  deleteTopicsAtEnd,
-  startKafka,
-  startPostgres,
-  type Teardown,
-} from './commands/bench-infra';
-import { createReadDatabase, grantCommandRole } from './projector/app-databases';
+import { startKafka, startPostgres, type Teardown } from './commands/bench-infra';
+import { createReadDatabase } from './projector/app-databases';
 import { runBench } from './projector/bench-run';
 import { startBenchApp } from './projector/built-apps';
-import { startProjector } from './projector/projector-app';
+import { startPipelineSuite } from './pipeline/pipeline-suite';
 import { driveGets, startBaselineQueryServer, type GetLoadResult } from './queries/get-load';
 import {
   driveReadYourWrites,
@@ -60,8 +53,6 @@ const SETTINGS = {
     waitMs: 10_000,
   },
 };
-/** Provisioning creates the apps' topic with ORDER_EVENTS_PARTITIONS, 6 by default. */
-const PARTITIONS = 6;
 
 const SERVICE = 'query-service';
 const BASELINE = 'baseline node:http + pg';
@@ -150,45 +141,7 @@ async function readYourWrites(
   logs: Logs,
 ): Promise<ReadYourWritesResult> {
   const cluster = await startKafka(teardown);
-  const kafka = cluster.client('bench-queries', logLevel.NOTHING);
-  const run = Date.now().toString(36);
-  const topic = `bench-ryw-${run}`;
-  const groupId = `bench-ryw-${run}`;
-  deleteTopicsAtEnd(kafka, [topic, `${topic}.dlq`], teardown);
-  // Provisioned here, once (the topic, its DLQ and both apps' ACLs), rather than racing at boot.
-  const kafkaEnv = await cluster.appEnv('commandService', {
-    topic,
-    partitions: PARTITIONS,
-    projectorGroup: groupId,
-  });
-
-  const writeDb = await createBenchDatabase(serverAdminUrl, teardown);
-  const readDb = await createReadDatabase(serverAdminUrl, 'bench_ryw', teardown);
-  const [commands, , queries] = await Promise.all([
-    startBenchApp(
-      'command-service',
-      { DATABASE_URL: await grantCommandRole(serverAdminUrl, writeDb), ...kafkaEnv },
-      teardown,
-      logs['command-service'],
-    ),
-    startProjector(
-      {
-        databaseUrl: readDb.projectorUrl,
-        kafka: cluster,
-        topic,
-        partitions: PARTITIONS,
-        groupId,
-      },
-      teardown,
-      logs.projector,
-    ),
-    startBenchApp(
-      'query-service',
-      { DATABASE_URL: readDb.queryUrl },
-      teardown,
-      logs['query-service'],
-    ),
-  ]);
+  const { commands, queries } = await startPipelineSuite(cluster, serverAdminUrl, teardown, logs);
 
   const { rate, seconds, waitMs } = SETTINGS.readYourWrites;
   log(`read-your-writes: warm-up, ${rate / 10} commands/s for 3 s`);

@@ -7,6 +7,8 @@ import { repoRoot } from '../../tools/repo-root';
 import { withClient } from '../../libs/database/src/transaction';
 import { BenchKafka } from '../bench-kafka';
 
+/** Where the bench's own PostgreSQL keeps its data (when DATABASE_ADMIN_URL is not set). */
+export const BENCH_POSTGRES_DIR = join(repoRoot(), '.local/bench/postgres/data');
 /** The test PostgreSQL listens on 54321, the local suite on 54320. */
 const POSTGRES_PORT = Number(process.env.BENCH_POSTGRES_PORT ?? 54330);
 
@@ -50,7 +52,7 @@ export async function startKafka(teardown: Teardown): Promise<BenchKafka> {
 export async function startPostgres(teardown: Teardown): Promise<string> {
   if (process.env.DATABASE_ADMIN_URL) return process.env.DATABASE_ADMIN_URL;
   const postgres = new LocalPostgres({
-    dataDir: join(repoRoot(), '.local/bench/postgres/data'),
+    dataDir: BENCH_POSTGRES_DIR,
     port: POSTGRES_PORT,
     log,
   });

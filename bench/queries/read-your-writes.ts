@@ -33,11 +33,12 @@ export interface ReadYourWritesResult {
  * Open loop: `POST /orders` on a fixed schedule (`rate` per second for `seconds`) whether or
  * not earlier commands were answered; a command that falls behind its time goes out as soon
  * as the driver gets to it. Each 2xx is followed at once by `GET /orders/:id?minVersion=<its
- * version>&waitMs=…` on the query-service, timed from the command's answer to the read's 200.
+ * version>&waitMs=…` on the query-service, timed from the command's answer to the read's 200;
+ * without `queryUrl`, commands only.
  */
 export async function driveReadYourWrites(
   commandUrl: string,
-  queryUrl: string,
+  queryUrl: string | undefined,
   { rate, seconds, waitMs }: OpenLoopSettings,
 ): Promise<ReadYourWritesResult> {
   const scheduled = Math.round(rate * seconds);
@@ -68,6 +69,7 @@ export async function driveReadYourWrites(
     result.placed++;
     result.placingSeconds = Math.max(result.placingSeconds, (placedAt - start) / 1000);
     result.commandMs.push(placedAt - sentAt);
+    if (queryUrl === undefined) return;
     const { orderId, version } = JSON.parse(placed.body) as { orderId: string; version: number };
     const path = `/orders/${orderId}?minVersion=${version}&waitMs=${waitMs}`;
     const read = await send(agent, 'GET', `${queryUrl}${path}`);

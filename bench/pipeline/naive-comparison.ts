@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { stopApp, stopChild } from '../../tools/local-suite/suite-apps';
+import { waitFor } from '../../tools/local-infra/wait-for';
+import type { BenchKafka } from '../bench-kafka';
+import { deleteTopicsAtEnd, type Teardown } from '../commands/bench-infra';
+import type { PublishRate } from '../commands/outbox-publishing';
+import { createReadDatabase } from '../projector/app-databases';
+import { spawnNode } from '../projector/built-apps';
+import { timeCatchUp } from '../projector/catch-up';
+import { OrderEventsTopic, interleavedOrderEvents } from '../projector/order-events';
+import { startProjector } from '../projector/projector-app';
+import { PARTITIONS } from './pipeline-suite';
+
+export interface NaiveComparison {
+  naive: PublishRate;
+  ours: PublishRate;
+}
+
+/**
+ * The same `events` (valid interleaved histories) on a fresh topic, projected by the naive
+ * @nestjs/microservices projector (naive-projector.ts) for `naiveSeconds` from its first
+ * committed offset, its rate read from the group's committed offsets as Kafka reports them;
+ * then by the built projector from the start to the end, timed as bench:projector times it.
+ */
+export async function compareWithNaiveProjector(
+  cluster: BenchKafka,
+  serverAdminUrl: string,
+  teardown: Teardown,
+  { events, naiveSeconds, log }: { events: number; naiveSeconds: number; log: (m: string) => void },
+): Promise<NaiveComparison> {
+  const kafka = cluster.client('bench-pipeline-naive');
+  const run = Date.now().toString(36);
+  const topic = new OrderEventsTopic(kafka, `bench-naive-${run}`, PARTITIONS);
+  deleteTopicsAtEnd(kafka, [topic.name, `${topic.name}.dlq`], teardown);
+  await topic.create();
+  log(`naive comparison: writing ${events} events to ${topic.name}`);
+  await topic.append(interleavedOrderEvents(events));
+  await topic.close();
+  const endOffsets = await topic.endOffsets();
+
+  const naive = await timeNaiveProjector(cluster, serverAdminUrl, teardown, {
+    topic: topic.name,
+    groupId: `bench-naive-${run}`,
+    seconds: naiveSeconds,
+    log,
+  });
+  log(`naive projector: ${naive.eventsPerSecond.toFixed(0)} events/s`);
+
+  const readDb = await createReadDatabase(serverAdminUrl, 'bench_naive_ours', teardown);
+  const projectorLog: string[] = [];
+  const projector = await startProjector(
+    {
+      databaseUrl: readDb.projectorUrl,
+      kafka: cluster,
+      topic: topic.name,
+      partitions: PARTITIONS,
+      groupId: `bench-ours-${run}`,
+    },
+    teardown,
+    projectorLog,
+  );
+  const db = new Pool({ connectionString: readDb.adminUrl, max: 1 });
+  try {
+    const ours = await timeCatchUp(db, topic.name, endOffsets, {
+      isAlive: () => projector.process.exitCode === null,
+      log,
+    });
+    return { naive, ours };
+  } finally {
+    await db.end();
+    await stopApp(projector, 10_000);
+  }
+}
+
+async function timeNaiveProjector(
+  cluster: BenchKafka,
+  serverAdminUrl: string,
+  teardown: Teardown,
+  setting: { topic: string; groupId: string; seconds: number; log: (m: string) => void },
+): Promise<PublishRate> {
+  const database = await createReadDatabase(serverAdminUrl, 'bench_naive', teardown);
+  const { username, password } = cluster.superUserSasl as { username: string; password: string };
+  const output: string[] = [];
+  const child = spawnNode(
+    ['--import', 'tsx', join(__dirname, 'naive-projector.ts')],
+    {
+      KAFKA_BROKERS: cluster.brokers.join(','),
+      KAFKA_SASL_USERNAME: username,
+      KAFKA_SASL_PASSWORD: password,
+      NAIVE_TOPIC: setting.topic,
+      NAIVE_GROUP_ID: setting.groupId,
+      DATABASE_URL: database.adminUrl,
+    },
+    (line) => output.push(line),
+  );
+  teardown.add('naive projector', () => stopChild(child, 5_000));
+  const admin = cluster.client('bench-naive-offsets').admin();
+  await admin.connect();
+  const committed = async () => {
+    if (child.exitCode !== null) {
+      throw new Error(`the naive projector exited:\n${output.slice(-20).join('\n')}`);
+    }
+    const [offsets] = await admin.fetchOffsets({
+      groupId: setting.groupId,
+      topics: [setting.topic],
+    });
+    return offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  };
+  try {
+    let first = 0;
+    await waitFor(async () => (first = await committed()) > 0, {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      description: 'the naive projector to commit its first offsets',
+    });
+    const started = process.hrtime.bigint();
+    setting.log(`naive projector: running for ${setting.seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, setting.seconds * 1000));
+    const done = (await committed()) - first;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { events: done, seconds, eventsPerSecond: done / seconds };
+  } finally {
+    await admin.disconnect();
+    await stopChild(child, 5_000);
+  }
+}
