@@ -17,6 +17,10 @@ import { repoRoot } from '../tools/repo-root';
 /** The benches' own cluster; the test cluster uses ports 19192-39192, the suite 19092-39092. */
 export const BENCH_KAFKA_DIR = join(repoRoot(), '.local/bench/kafka');
 const PORT_BASE = Number(process.env.BENCH_KAFKA_PORT_BASE ?? 19392);
+if (!Number.isInteger(PORT_BASE) || PORT_BASE < 1024 || PORT_BASE > 35_000) {
+  // Node n listens on PORT_BASE + (n-1)·10000 and one above: all three must be valid ports.
+  throw new Error(`BENCH_KAFKA_PORT_BASE must be an integer from 1024 to 35000`);
+}
 
 export type BenchKafkaApp = keyof typeof APP_PRINCIPALS;
 

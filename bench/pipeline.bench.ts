@@ -8,11 +8,15 @@
  *    open loop from BENCH_START_RATE (200) commands/s, ×BENCH_STEP_FACTOR (1.5) per step of
  *    BENCH_STEP_SECONDS (10) s, until a step is saturated (pipeline/step-up.ts: under 95 %
  *    answered, a failure, relay or projector more than 2 s behind, or no drain). The sustained
- *    rate is the last step that was not. CPU per process (from /proc) is printed per step.
- * 2. At half the sustained rate, BENCH_PHASE_SECONDS (20) s: command latency, and command 2xx →
- *    view visible (`GET /orders/:id?minVersion=…`, read-your-writes) p50/p99.
- * 3. At twice the sustained rate, BENCH_PHASE_SECONDS s: 2xx per second against the sustained
- *    rate (aim ≥ 90 %), the p99 of accepted commands against half load's (aim ≤ 3×), refusals.
+ *    rate is the last step that was not, narrowed by two more steps between it and the first
+ *    saturated one. Machine CPU per step; CPU per process (from /proc) at the sustained step and
+ *    the last one, with the limiting resource named.
+ * 2. At half the sustained rate, BENCH_PHASE_SECONDS (20) s each: commands alone (latency from
+ *    each command's due time to its 2xx), then with each 2xx followed by a read of the order at
+ *    its version (`GET /orders/:id?minVersion=…`): command 2xx → view visible p50/p99.
+ * 3. At twice the sustained rate, BENCH_PHASE_SECONDS s, commands alone: 2xx per second against
+ *    the sustained rate (aim ≥ 90 %), the p99 of accepted commands against half load's commands
+ *    alone (aim ≤ 3×), and what was refused.
  * 4. Baselines at the sustained rate, each alone: the raw pieces (pg insert transaction as the
  *    service's, kafkajs produce of one record, pg upsert of one row), and Kafka's own
  *    EndToEndLatency tool (produce → consume, Java clients, acks=all).
@@ -25,6 +29,8 @@
  * (BENCH_POSTGRES_PORT, 54330); KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or the cluster
  * under .local/bench/kafka (BENCH_KAFKA_PORT_BASE, 19392). Everything started is stopped at the
  * end, on failure and Ctrl-C too. Run it on a quiet machine: everything shares its cores.
+ * The run fails (exit 1) on a failed read, a backlog that does not drain between phases, or a
+ * driver that cannot keep its schedule; aims missed are printed, not failed.
  */
 import { Pool } from 'pg';
 import { createTestDatabase } from '../test/infra/test-infra';
@@ -33,15 +39,16 @@ import { BENCH_KAFKA_DIR } from './bench-kafka';
 import {
   BENCH_POSTGRES_DIR,
   createBenchDatabase,
+  deleteTopicsAtEnd,
   startKafka,
   startPostgres,
+  type Teardown,
 } from './commands/bench-infra';
-import { runBench } from './projector/bench-run';
-import { driveReadYourWrites, percentile } from './queries/read-your-writes';
+import { percentile, type OpenLoopResult } from './open-loop';
+import { driveOrderCommands, type OrderCommandsResult } from './order-commands';
 import { BacklogProbe } from './pipeline/backlog';
 import { CpuWindow, type CpuUsage } from './pipeline/cpu-usage';
 import { compareWithNaiveProjector } from './pipeline/naive-comparison';
-import type { OpenLoopResult } from './pipeline/open-loop';
 import { PARTITIONS, startPipelineSuite, type AppLogs } from './pipeline/pipeline-suite';
 import {
   kafkaEndToEndLatency,
@@ -50,16 +57,20 @@ import {
   rawUpserts,
 } from './pipeline/raw-pieces';
 import { stepUp, type Step } from './pipeline/step-up';
+import { runBench } from './projector/bench-run';
+import { formatFailures, printAppLogs } from './report';
 
 const SETTINGS = {
   steps: {
     startRate: Number(process.env.BENCH_START_RATE ?? 200),
     factor: Number(process.env.BENCH_STEP_FACTOR ?? 1.5),
     maxSteps: 12,
+    refinements: 2,
     seconds: Number(process.env.BENCH_STEP_SECONDS ?? 10),
-    drainTimeoutMs: 60_000,
   },
   phaseSeconds: Number(process.env.BENCH_PHASE_SECONDS ?? 20),
+  drainTimeoutMs: 60_000,
+  readWaitMs: 10_000,
   naive: {
     events: Number(process.env.BENCH_NAIVE_EVENTS ?? 50_000),
     naiveSeconds: Number(process.env.BENCH_NAIVE_SECONDS ?? 20),
@@ -75,10 +86,9 @@ runBench(async (teardown) => {
   const logs: AppLogs = { 'command-service': [], projector: [], 'query-service': [] };
   log('starting the three apps');
   const suite = await startPipelineSuite(cluster, serverAdminUrl, teardown, logs);
+  const apps = [suite.commands, suite.projector, suite.queries];
 
-  const appByPid = new Map(
-    [suite.commands, suite.projector, suite.queries].map((app) => [app.process.pid, app.app.name]),
-  );
+  const appByPid = new Map(apps.map((app) => [app.process.pid, app.app.name]));
   // The bench's own brokers and PostgreSQL by their data directories: other clusters on the
   // machine count as everything else.
   const cpu = new CpuWindow((pid, commandLine, parentCommandLine) => {
@@ -98,60 +108,66 @@ runBench(async (teardown) => {
     await Promise.all([writeDb.end(), readDb.end()]);
   });
   const backlog = new BacklogProbe(writeDb, readDb, admin, suite.topic);
+  const drain = async (after: string) => {
+    if (!(await backlog.drained(SETTINGS.drainTimeoutMs))) {
+      throw new Error(`the pipeline did not drain within 60 s after ${after}`);
+    }
+  };
+  const readBack = { queryUrl: suite.queries.url, waitMs: SETTINGS.readWaitMs };
 
-  // 1. Step up to saturation, after a warm-up that lets the apps' code and connections warm.
+  // 1. Step up to saturation, after a warm-up of the whole path (reads included).
   const warmUp = Math.round(SETTINGS.steps.startRate / 4);
-  log(`warm-up: ${warmUp} commands/s for 5 s`);
-  await driveReadYourWrites(suite.commands.url, undefined, { rate: warmUp, seconds: 5, waitMs: 0 });
-  await backlog.drained(SETTINGS.steps.drainTimeoutMs);
-  const steps = await stepUp(suite.commands.url, backlog, cpu, SETTINGS.steps, log);
-  printSteps(steps);
-  const sustained = [...steps].reverse().find((step) => !step.saturated);
-  if (!sustained) throw new Error('the first step was saturated already: lower BENCH_START_RATE');
+  log(`warm-up: ${warmUp} commands/s for 5 s, each read back`);
+  await driveOrderCommands(suite.commands.url, { rate: warmUp, seconds: 5, readBack });
+  await drain('the warm-up');
+  const { steps, sustained } = await stepUp(suite.commands.url, backlog, cpu, SETTINGS.steps, log);
+  printSteps(steps, sustained);
   const capacity = sustained.achieved;
 
-  // 2. Half the sustained rate, read-your-writes.
+  // 2. Half the sustained rate: commands alone, then read back.
+  const seconds = SETTINGS.phaseSeconds;
   const half = Math.round(capacity / 2);
-  log(`read-your-writes at ${half} commands/s for ${SETTINGS.phaseSeconds} s`);
-  const halfLoad = await driveReadYourWrites(suite.commands.url, suite.queries.url, {
-    rate: half,
-    seconds: SETTINGS.phaseSeconds,
-    waitMs: 10_000,
-  });
-  await backlog.drained(SETTINGS.steps.drainTimeoutMs);
+  log(`half load: ${half} commands/s for ${seconds} s, then again with each read back`);
+  const halfCommands = await driveOrderCommands(suite.commands.url, { rate: half, seconds });
+  await drain('half load');
+  const halfReads = await driveOrderCommands(suite.commands.url, { rate: half, seconds, readBack });
+  await drain('half load with reads');
 
-  // 3. Twice the sustained rate.
+  // 3. Twice the sustained rate, commands alone.
   const twice = Math.round(capacity * 2);
-  log(`overload: ${twice} commands/s for ${SETTINGS.phaseSeconds} s`);
-  const overload = await driveReadYourWrites(suite.commands.url, undefined, {
-    rate: twice,
-    seconds: SETTINGS.phaseSeconds,
-    waitMs: 0,
-  });
-  await backlog.drained(SETTINGS.steps.drainTimeoutMs);
-  for (const app of [suite.commands, suite.projector, suite.queries]) await stopApp(app, 10_000);
+  log(`overload: ${twice} commands/s for ${seconds} s`);
+  const overload = await driveOrderCommands(suite.commands.url, { rate: twice, seconds });
+  await drain('the overload');
+  for (const app of apps) await stopApp(app, 10_000);
 
-  // 4. Baselines at the sustained rate.
+  // 4. Baselines at the sustained rate, each alone.
   const rate = Math.round(capacity);
-  const seconds = SETTINGS.steps.seconds;
-  log(`baselines at ${rate}/s for ${seconds} s each`);
+  log(`baselines at ${rate}/s for ${SETTINGS.steps.seconds} s each`);
+  const rawTopic = `${suite.topic}-raw`;
+  const latencyTopic = `${suite.topic}-latency`;
+  deleteTopicsAtEnd(cluster.client('bench-pipeline-raw'), [rawTopic, latencyTopic], teardown);
+  const baselineSeconds = SETTINGS.steps.seconds;
   const raw = {
     'pg insert transaction': await rawInsertTransactions(
       await createBenchDatabase(serverAdminUrl, teardown),
       rate,
-      seconds,
+      baselineSeconds,
     ),
     'kafkajs produce': await rawProduces(
       cluster.client('bench-pipeline-raw'),
-      `${suite.topic}-raw`,
+      rawTopic,
       PARTITIONS,
       rate,
-      seconds,
+      baselineSeconds,
     ),
-    'pg upsert': await rawUpserts(await scratchDatabase(serverAdminUrl, teardown), rate, seconds),
+    'pg upsert': await rawUpserts(
+      await scratchDatabase(serverAdminUrl, teardown),
+      rate,
+      baselineSeconds,
+    ),
   };
   const { records, bytes } = SETTINGS.endToEndLatency;
-  const endToEnd = await kafkaEndToEndLatency(cluster, `${suite.topic}-latency`, records, bytes);
+  const endToEnd = await kafkaEndToEndLatency(cluster, latencyTopic, records, bytes);
 
   // 5. The naive projector against ours.
   const naive = await compareWithNaiveProjector(cluster, serverAdminUrl, teardown, {
@@ -159,24 +175,8 @@ runBench(async (teardown) => {
     log,
   });
 
-  const ms = (values: number[], p: number) => `${percentile(values, p).toFixed(0)} ms`;
-  console.log(`\nSustained: ${capacity.toFixed(0)} commands/s with the relay publishing and the`);
-  console.log(`projector keeping up (step of ${sustained.offered}/s); CPU at that step:`);
-  printCpu(sustained.cpu);
-  console.log(
-    `\nHalf load (${half}/s, ${SETTINGS.phaseSeconds} s): command p50 ${ms(halfLoad.commandMs, 50)}, ` +
-      `p99 ${ms(halfLoad.commandMs, 99)}; command 2xx → view visible p50 ${ms(halfLoad.readMs, 50)}, ` +
-      `p99 ${ms(halfLoad.readMs, 99)} (${halfLoad.readMs.length} reads); failures: ${failures(halfLoad.failures)}`,
-  );
-  const overloadRate = overload.placed / overload.placingSeconds;
-  const p99Ratio = percentile(overload.commandMs, 99) / percentile(halfLoad.commandMs, 99);
-  console.log(
-    `Overload (${twice}/s, ${SETTINGS.phaseSeconds} s): ${overloadRate.toFixed(0)} 2xx/s = ` +
-      `${((overloadRate / capacity) * 100).toFixed(0)} % of the sustained rate (aim ≥ 90 %); ` +
-      `accepted p99 ${ms(overload.commandMs, 99)} = ${p99Ratio.toFixed(1)}× half load's (aim ≤ 3×); ` +
-      `answers other than 2xx: ${failures(overload.failures)}`,
-  );
-  console.log(`\nBaselines at ${rate}/s, each alone:`);
+  printPhases({ capacity, half, twice, halfCommands, halfReads, overload });
+  console.log(`\nBaselines at ${rate}/s, ${baselineSeconds} s each, alone:`);
   for (const [name, result] of Object.entries(raw))
     console.log(`  ${formatOpenLoop(name, result)}`);
   console.log(
@@ -187,38 +187,54 @@ runBench(async (teardown) => {
   console.log(
     `\nProjectors on the same ${SETTINGS.naive.events} events: ours ` +
       `${naive.ours.eventsPerSecond.toFixed(0)} events/s, naive @nestjs/microservices ` +
-      `${naive.naive.eventsPerSecond.toFixed(0)} events/s, ratio ` +
+      `${naive.naive.eventsPerSecond.toFixed(0)} events/s ` +
+      `(${naive.naive.events} events in ${naive.naive.seconds.toFixed(1)} s), ratio ` +
       `${(naive.ours.eventsPerSecond / naive.naive.eventsPerSecond).toFixed(1)}× (aim ≥ 10×)`,
   );
-  printLogs(logs);
+  printAppLogs(logs, 10);
+  const failedReads = [...halfReads.failures].filter(([what]) => what.startsWith('GET'));
+  if (failedReads.length > 0) {
+    console.error(
+      `\nFAILED: reads of written orders failed: ${formatFailures(new Map(failedReads))}`,
+    );
+    return false;
+  }
   return true;
 });
 
-async function scratchDatabase(
-  serverAdminUrl: string,
-  teardown: Parameters<Parameters<typeof runBench>[0]>[0],
-) {
+async function scratchDatabase(serverAdminUrl: string, teardown: Teardown): Promise<string> {
   const database = await createTestDatabase('bench_scratch', serverAdminUrl);
   teardown.add(`database ${database.name}`, () => database.drop());
   return database.url;
 }
 
-function printSteps(steps: Step[]): void {
+function printSteps(steps: Step[], sustained: Step): void {
   console.log(
     `\n${'offered/s'.padStart(9)} ${'2xx/s'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ` +
-      `${'backlog'.padStart(8)} ${'drain'.padStart(6)} ${'CPU'.padStart(5)}  saturated?`,
+      `${'lag'.padStart(6)} ${'backlog'.padStart(8)} ${'drain'.padStart(6)} ${'CPU'.padStart(5)}  saturated?`,
   );
   for (const step of steps) {
     console.log(
       `${String(step.offered).padStart(9)} ${step.achieved.toFixed(0).padStart(7)} ` +
         `${`${step.p50Ms.toFixed(0)} ms`.padStart(8)} ${`${step.p99Ms.toFixed(0)} ms`.padStart(8)} ` +
-        `${String(step.backlogAtEnd).padStart(8)} ` +
+        `${`${step.maxLagMs.toFixed(0)}ms`.padStart(6)} ${String(step.backlogAtEnd).padStart(8)} ` +
         `${(step.drainSeconds === undefined ? '-' : `${step.drainSeconds.toFixed(1)}s`).padStart(6)} ` +
         `${`${step.cpu.machineBusyPercent.toFixed(0)}%`.padStart(5)}  ${step.saturated ?? 'no'}`,
     );
   }
-  const last = steps[steps.length - 1];
-  console.log(`\nCPU at the last step (${last.offered}/s), percent of one core:`);
+  console.log(
+    '(lag: the driver behind its schedule; backlog: events in the outbox or on the topic',
+  );
+  console.log(' past the projector when the step ended; CPU: the machine, all cores)');
+  console.log(
+    `\nSustained: ${sustained.achieved.toFixed(0)} commands/s (step of ${sustained.offered}/s), ` +
+      'relay publishing and projector keeping up. CPU there, percent of one core:',
+  );
+  printCpu(sustained.cpu);
+  const last = steps.reduce((highest, step) => (step.offered > highest.offered ? step : highest));
+  console.log(
+    `\nCPU at the highest step (${last.offered}/s, ${last.saturated ?? 'not saturated'}):`,
+  );
   printCpu(last.cpu);
 }
 
@@ -227,27 +243,61 @@ function printCpu(usage: CpuUsage): void {
   for (const [group, percent] of groups) {
     console.log(`  ${group.padEnd(20)} ${percent.toFixed(0).padStart(4)} %`);
   }
+  const busy = usage.machineBusyPercent;
+  console.log(`  ${'machine busy'.padEnd(20)} ${busy.toFixed(0).padStart(4)} % of all cores`);
+  console.log(`  limiting: ${limitingResource(usage)}`);
+}
+
+/**
+ * The machine's cores when they are nearly all busy (and who uses most of them); else a single
+ * process at one core, which a Node app (one thread for its JavaScript) cannot exceed; else none
+ * of the CPU, so the time goes to waiting (round trips, locks, acknowledgements).
+ */
+function limitingResource(usage: CpuUsage): string {
+  const [top, percent] = [...usage.percentByGroup].sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
+  if (usage.machineBusyPercent >= 90) {
+    return `the machine's CPU (${usage.machineBusyPercent.toFixed(0)} % busy; most of it: ${top}, ${percent.toFixed(0)} %)`;
+  }
+  if (percent >= 90) return `${top}, at ${percent.toFixed(0)} % of one core`;
+  return `no CPU: the machine was ${usage.machineBusyPercent.toFixed(0)} % busy; time goes to waiting`;
+}
+
+function printPhases(phases: {
+  capacity: number;
+  half: number;
+  twice: number;
+  halfCommands: OrderCommandsResult;
+  halfReads: OrderCommandsResult;
+  overload: OrderCommandsResult;
+}): void {
+  const { capacity, half, twice, halfCommands, halfReads, overload } = phases;
+  const seconds = SETTINGS.phaseSeconds;
+  const ms = (values: number[], p: number) => `${percentile(values, p).toFixed(0)} ms`;
   console.log(
-    `  ${'machine busy'.padEnd(20)} ${usage.machineBusyPercent.toFixed(0).padStart(4)} % of all cores`,
+    `\nHalf load, commands alone (${half}/s, ${seconds} s): p50 ${ms(halfCommands.commandMs, 50)}, ` +
+      `p99 ${ms(halfCommands.commandMs, 99)}; failures: ${formatFailures(halfCommands.failures)}`,
+  );
+  console.log(
+    `Half load, each read back: command 2xx → view visible p50 ${ms(halfReads.readMs, 50)}, ` +
+      `p99 ${ms(halfReads.readMs, 99)} (${halfReads.readMs.length} reads; commands p50 ` +
+      `${ms(halfReads.commandMs, 50)}, p99 ${ms(halfReads.commandMs, 99)}); failures: ` +
+      `${formatFailures(halfReads.failures)}`,
+  );
+  const overloadRate = overload.placed / overload.placingSeconds;
+  const p99Ratio = percentile(overload.commandMs, 99) / percentile(halfCommands.commandMs, 99);
+  console.log(
+    `Overload (${twice}/s, ${seconds} s): ${overloadRate.toFixed(0)} 2xx/s = ` +
+      `${((overloadRate / capacity) * 100).toFixed(0)} % of the sustained rate (aim ≥ 90 %); ` +
+      `accepted p99 ${ms(overload.commandMs, 99)} = ${p99Ratio.toFixed(1)}× half load's (aim ≤ 3×); ` +
+      `driver up to ${overload.maxLagMs.toFixed(0)} ms behind; refused or failed: ` +
+      `${formatFailures(overload.failures)}`,
   );
 }
 
 function formatOpenLoop(name: string, result: OpenLoopResult): string {
   return (
     `${name.padEnd(24)} ${result.achieved.toFixed(0).padStart(6)}/s achieved, ` +
-    `p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, failures ${result.failures}`
+    `p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, failures ` +
+    `${result.failures}, driver up to ${result.maxLagMs.toFixed(0)} ms behind`
   );
-}
-
-function failures(counts: Map<string, number>): string {
-  const list = [...counts].map(([what, n]) => `${what}: ${n}`);
-  return list.length === 0 ? 'none' : list.join(', ');
-}
-
-function printLogs(logs: AppLogs): void {
-  for (const [name, lines] of Object.entries(logs)) {
-    if (lines.length === 0) continue;
-    console.log(`\n${name} printed ${lines.length} lines (first 10):`);
-    for (const line of lines.slice(0, 10)) console.log(`  ${line}`);
-  }
 }

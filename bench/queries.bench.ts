@@ -33,11 +33,9 @@ import { runBench } from './projector/bench-run';
 import { startBenchApp } from './projector/built-apps';
 import { startPipelineSuite } from './pipeline/pipeline-suite';
 import { driveGets, startBaselineQueryServer, type GetLoadResult } from './queries/get-load';
-import {
-  driveReadYourWrites,
-  percentile,
-  type ReadYourWritesResult,
-} from './queries/read-your-writes';
+import { driveOrderCommands, type OrderCommandsResult } from './order-commands';
+import { percentile } from './open-loop';
+import { formatFailures, printAppLogs } from './report';
 import { fillView } from './queries/view-fill';
 
 const SETTINGS = {
@@ -75,7 +73,7 @@ runBench(async (teardown) => {
   printReads(reads);
   const writes = await readYourWrites(teardown, serverAdminUrl, logs);
   printReadYourWrites(writes);
-  printLogs(logs);
+  printAppLogs(logs);
   // Commands the write side could not take at the offered rate say the rate was not sustained
   // (printed above); they are not read-side failures. Reads that fail are.
   const count = (commands: boolean) =>
@@ -139,15 +137,16 @@ async function readYourWrites(
   teardown: Teardown,
   serverAdminUrl: string,
   logs: Logs,
-): Promise<ReadYourWritesResult> {
+): Promise<OrderCommandsResult> {
   const cluster = await startKafka(teardown);
   const { commands, queries } = await startPipelineSuite(cluster, serverAdminUrl, teardown, logs);
 
   const { rate, seconds, waitMs } = SETTINGS.readYourWrites;
   log(`read-your-writes: warm-up, ${rate / 10} commands/s for 3 s`);
-  await driveReadYourWrites(commands.url, queries.url, { rate: rate / 10, seconds: 3, waitMs });
+  const readBack = { queryUrl: queries.url, waitMs };
+  await driveOrderCommands(commands.url, { rate: rate / 10, seconds: 3, readBack });
   log(`read-your-writes: ${rate} commands/s for ${seconds} s`);
-  return driveReadYourWrites(commands.url, queries.url, SETTINGS.readYourWrites);
+  return driveOrderCommands(commands.url, { rate, seconds, readBack });
 }
 
 function printReads(reads: { service: ReadFigures; baseline: ReadFigures }): void {
@@ -169,7 +168,7 @@ function printReads(reads: { service: ReadFigures; baseline: ReadFigures }): voi
   console.log(`  ${'ratio service / baseline'.padEnd(30)} ${ratio.toFixed(2).padStart(10)}`);
 }
 
-function printReadYourWrites(result: ReadYourWritesResult): void {
+function printReadYourWrites(result: OrderCommandsResult): void {
   const { rate, seconds, waitMs } = SETTINGS.readYourWrites;
   const ms = (values: number[], p: number) => `${percentile(values, p).toFixed(0)} ms`;
   console.log(
@@ -184,22 +183,13 @@ function printReadYourWrites(result: ReadYourWritesResult): void {
       `(${(result.placed / result.placingSeconds).toFixed(0)}/s achieved)`,
   );
   console.log(
-    `  command latency (send to 2xx): p50 ${ms(result.commandMs, 50)}, p99 ${ms(result.commandMs, 99)}`,
+    `  command latency (due to 2xx): p50 ${ms(result.commandMs, 50)}, p99 ${ms(result.commandMs, 99)}`,
   );
   console.log(
     `  read-your-writes latency (command 2xx to GET 200), ${result.readMs.length} reads: ` +
       `p50 ${ms(result.readMs, 50)}, p99 ${ms(result.readMs, 99)}, max ${ms(result.readMs, 100)}`,
   );
-  const failures = [...result.failures].map(([what, count]) => `${what}: ${count}`);
-  console.log(`  failures: ${failures.length === 0 ? 'none' : failures.join(', ')}`);
-}
-
-function printLogs(logs: Logs): void {
-  for (const [name, lines] of Object.entries(logs)) {
-    if (lines.length === 0) continue;
-    console.log(`\n${name} printed ${lines.length} lines (first 20):`);
-    for (const line of lines.slice(0, 20)) console.log(`  ${line}`);
-  }
+  console.log(`  failures: ${formatFailures(result.failures)}`);
 }
 
 function formatLoad(result: GetLoadResult): string {

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
 import { outboxDepth } from '../commands/outbox-publishing';
+import { checkpointOffsets } from '../projector/catch-up';
 
 /** Work accepted but not yet readable: events waiting in the outbox, and on the topic. */
 export interface Backlog {
@@ -23,18 +24,11 @@ export class BacklogProbe {
   ) {}
 
   async read(): Promise<Backlog> {
-    const [outbox, ends, checkpoints] = await Promise.all([
+    const [outbox, ends, reached] = await Promise.all([
       outboxDepth(this.writeDb),
       this.admin.fetchTopicOffsets(this.topic),
-      this.readDb.query<{ partition: number; next_offset: string }>(
-        `SELECT partition, next_offset::text FROM projection_checkpoints c
-           JOIN order_view_state s ON c.generation = s.current_generation WHERE topic = $1`,
-        [this.topic],
-      ),
+      checkpointOffsets(this.readDb, this.topic),
     ]);
-    const reached = new Map(
-      checkpoints.rows.map((row) => [row.partition, Number(row.next_offset)]),
-    );
     const projector = ends.reduce(
       (sum, end) => sum + Math.max(0, Number(end.high) - (reached.get(end.partition) ?? 0)),
       0,

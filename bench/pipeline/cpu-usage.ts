@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Clock ticks per second of /proc's utime and stime: 100 on every Linux this runs on. */
-const TICKS_PER_SECOND = 100;
+/** Clock ticks per second of /proc's utime and stime (100 on common Linux builds). */
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /**
  * Names a process by its pid, its command line and its parent's (PostgreSQL's backends say

@@ -1,3 +1,4 @@
+import { OrderEventsTopicEnv } from '../../libs/order-events/src';
 import type { RunningApp } from '../../tools/local-suite/suite-apps';
 import type { BenchKafka } from '../bench-kafka';
 import { createBenchDatabase, deleteTopicsAtEnd, type Teardown } from '../commands/bench-infra';
@@ -9,8 +10,8 @@ import {
 import { startBenchApp } from '../projector/built-apps';
 import { startProjector } from '../projector/projector-app';
 
-/** The topic's partitions, as `npm start` provisions it (ORDER_EVENTS_PARTITIONS). */
-export const PARTITIONS = 6;
+/** The topic's partitions, as `npm start` provisions it (ORDER_EVENTS_PARTITIONS's default). */
+export const PARTITIONS = new OrderEventsTopicEnv().ORDER_EVENTS_PARTITIONS;
 
 export interface PipelineSuite {
   commands: RunningApp;

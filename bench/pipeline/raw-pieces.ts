@@ -8,7 +8,7 @@ import { createDurableTopic } from '../../test/infra/topics';
 import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
 import type { BenchKafka } from '../bench-kafka';
 import { PLACE_ORDER_BODY, appendPlacedOrders, placedOrder } from '../commands/placed-orders';
-import { runOpenLoop, type OpenLoopResult } from './open-loop';
+import { runOpenLoop, type OpenLoopResult } from '../open-loop';
 
 /** Connections of the raw pieces' pools: the apps' DATABASE_POOL_MAX default. */
 const POOL_MAX = 10;
@@ -174,7 +174,8 @@ export async function kafkaEndToEndLatency(
       '--command-config',
       cluster.clientPropertiesFile(),
     ],
-    { maxBuffer: 10 * 1024 * 1024 },
+    // One record at a time takes a few seconds; a stuck tool must not hang the bench.
+    { maxBuffer: 10 * 1024 * 1024, timeout: 180_000 },
   );
   // "Avg latency: 2.1234 ms" then "Percentiles: 50th = 2, 99th = 5, 99.9th = 9"
   const average = /Avg latency: ([\d.]+) ms/.exec(stdout);

@@ -73,15 +73,20 @@ async function eventsProjected(
   topic: string,
   endOffsets: ReadonlyMap<number, number>,
 ): Promise<number> {
-  const { rows } = await db.query<{ partition: number; next_offset: string }>(
-    `SELECT partition, next_offset::text FROM projection_checkpoints c
-       JOIN order_view_state s ON c.generation = s.current_generation WHERE topic = $1`,
-    [topic],
-  );
-  const reached = new Map(rows.map((row) => [row.partition, Number(row.next_offset)]));
+  const reached = await checkpointOffsets(db, topic);
   let projected = 0;
   for (const [partition, end] of endOffsets) {
     projected += Math.min(reached.get(partition) ?? 0, end);
   }
   return projected;
+}
+
+/** Per partition of `topic`, the next offset the view's current generation will read. */
+export async function checkpointOffsets(db: Pool, topic: string): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ partition: number; next_offset: string }>(
+    `SELECT partition, next_offset::text FROM projection_checkpoints c
+       JOIN order_view_state s ON c.generation = s.current_generation WHERE topic = $1`,
+    [topic],
+  );
+  return new Map(rows.map((row) => [row.partition, Number(row.next_offset)]));
 }
