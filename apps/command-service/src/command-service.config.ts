@@ -8,6 +8,13 @@ import { OutboxEnv } from './outbox/outbox.config';
 
 export class CommandServiceHttpEnv extends HttpEnv {
   override PORT: number = 3001;
+  /**
+   * A command keeps the process busy from its first byte to its answer, so requests beyond what
+   * saturates it (64 in flight reach its peak rate in bench:commands) only wait: by Little's
+   * law each one more in flight adds 1/rate to every accepted command's latency. Refused at
+   * once instead, the excess retries elsewhere or later (bench:pipeline's overload phase).
+   */
+  override HTTP_MAX_IN_FLIGHT: number = 64;
 }
 
 export const commandServiceEnv = {
