@@ -9,12 +9,11 @@ import { OutboxEnv } from './outbox/outbox.config';
 export class CommandServiceHttpEnv extends HttpEnv {
   override PORT: number = 3001;
   /**
-   * A command keeps the process busy from its first byte to its answer, so requests beyond what
-   * saturates it (64 in flight reach its peak rate in bench:commands) only wait: by Little's
-   * law each one more in flight adds 1/rate to every accepted command's latency. Refused at
-   * once instead, the excess retries elsewhere or later (bench:pipeline's overload phase).
+   * Enough commands at once to keep the pool's 10 connections and the process's one thread
+   * busy; more in flight only share the same CPU, each adding 1/rate to every command's
+   * latency. The rest wait in line, at most HTTP_MAX_QUEUE_MS (bench:pipeline's overload phase).
    */
-  override HTTP_MAX_IN_FLIGHT: number = 64;
+  override HTTP_MAX_IN_FLIGHT: number = 16;
 }
 
 export const commandServiceEnv = {

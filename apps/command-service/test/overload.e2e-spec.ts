@@ -13,8 +13,9 @@ const MAX_IN_FLIGHT = 6;
 const REQUESTS = 20;
 
 /**
- * Offered more than it can take, the service refuses the excess at once with 503 OVERLOADED and
- * Retry-After, and still completes what it accepted: no connection reset, no request left
+ * Offered more than it can take, the service refuses the excess with 503 OVERLOADED and
+ * Retry-After (at once past the pool's queue, after at most HTTP_MAX_QUEUE_MS in line past the
+ * in-flight bound), and still completes what it accepted: no connection reset, no request left
  * waiting for a timeout, every accepted order stored and published.
  */
 describe('command-service past its capacity (real PostgreSQL and Kafka)', () => {
@@ -32,7 +33,7 @@ describe('command-service past its capacity (real PostgreSQL and Kafka)', () => 
   });
   afterAll(() => service.tearDown());
 
-  it('answers the excess 503 OVERLOADED with Retry-After at once, and stores and publishes every accepted order', async () => {
+  it('answers the excess 503 OVERLOADED with Retry-After, and stores and publishes every accepted order', async () => {
     const app = await service.start();
     // Every request that reaches the event store blocks on this lock until the test lets go,
     // so the service is held at capacity for as long as the test needs.
@@ -49,7 +50,7 @@ describe('command-service past its capacity (real PostgreSQL and Kafka)', () => 
     );
     let answeredWhileHeld: (HttpResult | Error)[];
     try {
-      // Beyond the in-flight bound, and beyond the pool and its queue, nobody waits.
+      // Beyond the pool and its queue nobody waits; beyond the in-flight bound, HTTP_MAX_QUEUE_MS.
       const refusable = REQUESTS - POOL_MAX - POOL_MAX_WAITING;
       await waitFor(() => answers.length >= refusable, {
         timeoutMs: 30_000,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { admitWithin } from './admission';
+import { admitWithin, type AdmissionLimits } from './admission';
 import { ApiError } from './api-error';
 import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './correlation-id';
@@ -13,12 +13,12 @@ import type { HttpEnv } from './http.config';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * Builds an app on Fastify with the suite's conventions: body limit, correlation id, pino, and at
- * most `http.HTTP_MAX_IN_FLIGHT` requests in progress (503 OVERLOADED beyond).
+ * Builds an app on Fastify with the suite's conventions: body limit, correlation id, pino, and
+ * admission within `http`'s limits (503 OVERLOADED beyond; see admission.ts).
  */
 export async function createHttpApp(
   rootModule: DynamicModule,
-  http: Pick<HttpEnv, 'HTTP_MAX_IN_FLIGHT'>,
+  http: AdmissionLimits,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
@@ -36,7 +36,7 @@ export async function createHttpApp(
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_ID_HEADER, request.id);
   });
-  admitWithin(fastify, http.HTTP_MAX_IN_FLIGHT);
+  admitWithin(fastify, http);
   acceptJsonOnly(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: true,

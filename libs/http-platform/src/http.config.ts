@@ -12,9 +12,21 @@ export class HttpEnv {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
-  /** Requests worked on at once; the next is answered 503 OVERLOADED with Retry-After at once. */
+  /** Requests worked on at once; the next ones wait in line (see admission.ts). */
   @IsInt()
   @Min(1)
   @Max(100_000)
   HTTP_MAX_IN_FLIGHT: number = 1_024;
+
+  /** Requests waiting in line at most; the next is answered 503 OVERLOADED at once. */
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  HTTP_MAX_QUEUED: number = 1_024;
+
+  /** How long a request waits in line for its turn before it is answered 503 OVERLOADED. */
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  HTTP_MAX_QUEUE_MS: number = 100;
 }

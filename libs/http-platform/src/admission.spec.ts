@@ -1,0 +1,146 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { waitFor } from '../../../tools/local-infra/wait-for';
+import { admitWithin, type AdmissionLimits, type AdmissionState } from './admission';
+
+/**
+ * A Fastify server on the loopback interface with one route that holds each request until the
+ * test lets it go, so that the test decides how many are in flight.
+ */
+class HeldServer {
+  readonly served: string[] = [];
+  private readonly releases: (() => void)[] = [];
+  private readonly fastify: FastifyInstance = Fastify();
+  state!: AdmissionState;
+  url = '';
+
+  async start(limits: AdmissionLimits): Promise<void> {
+    this.state = admitWithin(this.fastify, limits);
+    this.fastify.get('/held/:name', async (request) => {
+      const { name } = request.params as { name: string };
+      await new Promise<void>((resolve) => this.releases.push(resolve));
+      this.served.push(name);
+      return { name };
+    });
+    this.fastify.get('/health/live', () => Promise.resolve({ status: 'up' }));
+    this.url = await this.fastify.listen({ host: '127.0.0.1', port: 0 });
+  }
+
+  /** Lets the oldest held request finish. */
+  releaseOne(): void {
+    this.releases.shift()?.();
+  }
+
+  async stop(): Promise<void> {
+    this.releases.splice(0).forEach((release) => release());
+    await this.fastify.close();
+  }
+
+  async waiting(count: number): Promise<void> {
+    await waitFor(() => this.state.waiting() === count, {
+      timeoutMs: 5_000,
+      description: `${count} requests waiting in line`,
+    });
+  }
+
+  async held(count: number): Promise<void> {
+    await waitFor(() => this.releases.length === count, {
+      timeoutMs: 5_000,
+      description: `${count} requests held`,
+    });
+  }
+}
+
+const limits = (inFlight: number, queued: number, queueMs: number): AdmissionLimits => ({
+  HTTP_MAX_IN_FLIGHT: inFlight,
+  HTTP_MAX_QUEUED: queued,
+  HTTP_MAX_QUEUE_MS: queueMs,
+});
+
+describe('admission: bounded work, a bounded line with a time limit', () => {
+  let server: HeldServer;
+  beforeEach(() => (server = new HeldServer()));
+  afterEach(() => server.stop());
+
+  it('serves a request beyond the in-flight bound once a slot frees, oldest first', async () => {
+    await server.start(limits(1, 10, 60_000));
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    const second = fetch(`${server.url}/held/second`);
+    const third = fetch(`${server.url}/held/third`);
+    await server.waiting(2);
+
+    server.releaseOne();
+    await server.held(1);
+    server.releaseOne();
+    await server.held(1);
+    server.releaseOne();
+
+    const statuses = await Promise.all([first, second, third].map(async (r) => (await r).status));
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(server.served).toEqual(['first', 'second', 'third']);
+    expect(server.state.inFlight()).toBe(0);
+  });
+
+  it('refuses 503 OVERLOADED with Retry-After a request that waited its time limit', async () => {
+    await server.start(limits(1, 10, 50));
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+
+    const refused = await fetch(`${server.url}/held/second`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ statusCode: 503, error: 'OVERLOADED' });
+    expect(server.state.waiting()).toBe(0);
+
+    server.releaseOne();
+    expect((await first).status).toBe(200);
+    expect(server.served).toEqual(['first']);
+  });
+
+  it('refuses at once when the line is full, without waiting out its time limit', async () => {
+    // A refusal that waited the 60 s limit would fail the test by its own 5 s timeout.
+    await server.start(limits(1, 1, 60_000));
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    const second = fetch(`${server.url}/held/second`);
+    await server.waiting(1);
+
+    const refused = await fetch(`${server.url}/held/third`);
+    expect(refused.status).toBe(503);
+
+    server.releaseOne();
+    await server.held(1);
+    server.releaseOne();
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+  });
+
+  it('drops from the line a client that gave up, so it neither holds a place nor gets a slot', async () => {
+    await server.start(limits(1, 1, 60_000));
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    const giveUp = new AbortController();
+    const abandoned = fetch(`${server.url}/held/abandoned`, { signal: giveUp.signal });
+    await server.waiting(1);
+    giveUp.abort();
+    await expect(abandoned).rejects.toThrow();
+    await server.waiting(0);
+
+    const next = fetch(`${server.url}/held/next`);
+    await server.waiting(1);
+    server.releaseOne();
+    await server.held(1);
+    server.releaseOne();
+    expect([(await first).status, (await next).status]).toEqual([200, 200]);
+    expect(server.served).toEqual(['first', 'next']);
+  });
+
+  it('always answers probes, even with every slot taken and no line', async () => {
+    await server.start(limits(1, 0, 0));
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    expect((await fetch(`${server.url}/held/second`)).status).toBe(503);
+    expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
+    server.releaseOne();
+    expect((await first).status).toBe(200);
+  });
+});
