@@ -4,6 +4,7 @@ import {
   anOrder,
   anOrderTotal,
 } from '../apps/command-service/test/command-service.harness';
+import { ProjectorUnderTest } from '../apps/projector/test/projector.harness';
 import { QueryServiceUnderTest } from '../apps/query-service/test/query-service.harness';
 import { waitFor } from '../tools/local-infra/wait-for';
 import {
@@ -29,9 +30,11 @@ const WARN = 40;
  * HEAD, and idempotent replays.
  */
 describe('operator and client edges', () => {
-  const commands = new CommandServiceUnderTest();
+  const projector = new ProjectorUnderTest({ LOG_LEVEL: 'info' });
+  const commands = new CommandServiceUnderTest({ ORDER_EVENTS_TOPIC: projector.topic });
   const query = new QueryServiceUnderTest();
   const commandOutput: string[] = [];
+  const projectorOutput: string[] = [];
   const queryOutput: string[] = [];
   const debugOutput: string[] = [];
   let commandApp: RunningApp;
@@ -53,9 +56,13 @@ describe('operator and client edges', () => {
 
   beforeAll(async () => {
     await buildApps();
+    await projector.setUp();
     await Promise.all([commands.setUp(), query.setUp()]);
-    // A fresh start on a topic nobody has used yet: what a new user sees first.
-    commandApp = await commands.start(commandOutput, { LOG_LEVEL: 'info' });
+    // A fresh start on a topic and a group nobody has used yet: what a new user sees first.
+    [commandApp] = await Promise.all([
+      commands.start(commandOutput, { LOG_LEVEL: 'info' }),
+      projector.start(projectorOutput),
+    ]);
     queryApp = await startQueryService(queryOutput, 'info');
     debugQueryApp = await startQueryService(debugOutput, 'debug');
     await query.putOrder({ orderId: 'edge-1', version: 2, status: 'PAID' });
@@ -65,6 +72,7 @@ describe('operator and client edges', () => {
     for (const running of [queryApp, debugQueryApp]) if (running) await stopApp(running, 5_000);
     await query.tearDown();
     await commands.tearDown();
+    await projector.tearDown();
   });
 
   /** The one log line of the request with this correlation id (waits for it). */
@@ -77,7 +85,7 @@ describe('operator and client edges', () => {
       { timeoutMs: 10_000, description: `the log line of ${correlationId}` },
     );
     expect(lines).toHaveLength(1);
-    return JSON.parse(lines[0]!) as LogLine;
+    return JSON.parse(lines[0]) as LogLine;
   }
 
   describe('request logs', () => {
@@ -136,7 +144,7 @@ describe('operator and client edges', () => {
           'x-correlation-id': 'log-debug-1',
           authorization: `Bearer ${secrets[0]}`,
           cookie: `session=${secrets[1]}`,
-          'x-api-key': secrets[2]!,
+          'x-api-key': secrets[2],
           'user-agent': 'edge-test-agent',
         },
       });
@@ -155,15 +163,23 @@ describe('operator and client edges', () => {
     });
 
     it('a fresh start and ordinary traffic log nothing at warning level or above', async () => {
-      // Place and pay, so that the relay has published (and kafkajs has met the new topic).
+      // An order through the whole pipeline: relay, topic, projector, view.
       const placed = await fetch(`${commandApp.url}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(anOrder),
       });
       expect(placed.status).toBe(201);
-      await commands.readAllStoredEventsFromTopic();
-      const loud = commandOutput.filter((line) => /"level":(40|50|60)/.test(line));
+      const { orderId } = (await placed.json()) as { orderId: string };
+      await waitFor(
+        async () =>
+          (await projector.db.query('SELECT 1 FROM order_view WHERE order_id = $1', [orderId]))
+            .rowCount === 1,
+        { timeoutMs: 60_000, description: 'the order in the view' },
+      );
+      const loud = [...commandOutput, ...projectorOutput].filter((line) =>
+        /"level":(40|50|60)/.test(line),
+      );
       expect(loud).toEqual([]);
     });
   });
