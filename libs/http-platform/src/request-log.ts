@@ -19,7 +19,7 @@ type LoggedRequest = IncomingMessage & { [ROUTE_PATTERN]?: string; originalUrl?:
 export function requestLogOptions(appName: string, level: string): Options {
   const withHeaders = level === 'debug' || level === 'trace';
   const summary = (req: IncomingMessage, res: ServerResponse, val: { responseTime?: number }) =>
-    summarise(req as LoggedRequest, res, val.responseTime, withHeaders);
+    summarise(req, res, val.responseTime, withHeaders);
   return {
     name: appName,
     level,
