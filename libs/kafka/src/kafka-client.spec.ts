@@ -117,6 +117,23 @@ describe('KafkaClient: what kafkajs logs', () => {
     ]);
   });
 
+  it('logs a consumer crash on a transient error, and its restart, at debug level', () => {
+    const { lines, kafkajs } = recording();
+    kafkajs.error(
+      "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+      { groupId: 'g', retryCount: 0 },
+    );
+    kafkajs.error('Restarting the consumer in 300ms', { retryCount: 0, retryTime: 300 });
+    expect(lines.map((line) => line.level)).toEqual(['debug', 'debug']);
+  });
+
+  it('warns of a consumer crash on any other error, and of its restart', () => {
+    const { lines, kafkajs } = recording();
+    kafkajs.error('Crash: KafkaJSProtocolError: Not authorized to access group', { groupId: 'g' });
+    kafkajs.error('Restarting the consumer in 300ms', { retryCount: 0, retryTime: 300 });
+    expect(lines.map((line) => line.level)).toEqual(['warn', 'warn']);
+  });
+
   it('logs anything else kafkajs reports as a warning', () => {
     const { lines, kafkajs } = recording();
     kafkajs.error('Connection error: connect ECONNREFUSED 127.0.0.1:1', {

@@ -42,6 +42,8 @@ export class KafkaClient {
   private bootDeadline?: number;
   /** What kafkajs last reported failing, to name the cause when an attempt is cut off. */
   private lastKafkajsError?: string;
+  /** Whether kafkajs's last consumer crash was a routine transient error (see logKafkajs). */
+  private lastCrashTransient = false;
 
   constructor(
     readonly options: KafkaModuleOptions,
@@ -208,12 +210,15 @@ export class KafkaClient {
       this.lastKafkajsError = `${log.message}${detail}`.replace(SEED_BROKER_RETRY, '');
     }
     const line = `kafkajs: ${log.message}${detail}`;
-    const transient = typeof log.error === 'string' && isTransientKafkajsError(log.error);
+    let transient = isTransientKafkajsError(line);
+    // A consumer that met one of them while joining "crashes" and restarts itself at once.
+    if (log.message.startsWith('Crash: ')) this.lastCrashTransient = transient;
+    else if (log.message.startsWith('Restarting the consumer')) transient = this.lastCrashTransient;
     if (transient) this.logger.debug?.(line);
     else this.logger.warn(line);
   }
 }
 
-function isTransientKafkajsError(error: string): boolean {
-  return TRANSIENT_KAFKAJS_ERRORS.some((transient) => error.startsWith(transient));
+function isTransientKafkajsError(line: string): boolean {
+  return TRANSIENT_KAFKAJS_ERRORS.some((transient) => line.includes(transient));
 }
