@@ -14,6 +14,9 @@ import { ROUTE_PATTERN } from './request-log';
 /** JSON is UTF-8 (RFC 8259); a byte order mark is kept, so JSON.parse refuses it as before. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Node refuses a request line and headers beyond 16 KiB anyway (431 HEADERS_TOO_LARGE). */
+const MAX_PARAM_LENGTH = 16 * 1024;
+
 /** The contract's request size limit: larger bodies get 413 before any handler runs. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -30,6 +33,9 @@ export async function createHttpApp(
     logger: false,
     requestIdHeader: false,
     genReqId: correlationIdFor,
+    // Fastify's router refuses a path parameter longer than 100 characters as a bad URL, so an
+    // over-long id was 400 MALFORMED_URL; let it reach the handler, which says what is wrong.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors Fastify's router raises before Nest sees the request (a path with bad percent
     // encoding): answered in the suite's error shape.
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
