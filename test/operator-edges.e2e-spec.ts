@@ -4,7 +4,7 @@ import {
   anOrder,
   anOrderTotal,
 } from '../apps/command-service/test/command-service.harness';
-import { ProjectorUnderTest } from '../apps/projector/test/projector.harness';
+import { ADMIN_TOKEN, ProjectorUnderTest } from '../apps/projector/test/projector.harness';
 import { QueryServiceUnderTest } from '../apps/query-service/test/query-service.harness';
 import { waitFor } from '../tools/local-infra/wait-for';
 import {
@@ -38,6 +38,7 @@ describe('operator and client edges', () => {
   const queryOutput: string[] = [];
   const debugOutput: string[] = [];
   let commandApp: RunningApp;
+  let projectorApp: RunningApp;
   let queryApp: RunningApp;
   let debugQueryApp: RunningApp;
 
@@ -59,7 +60,7 @@ describe('operator and client edges', () => {
     await projector.setUp();
     await Promise.all([commands.setUp(), query.setUp()]);
     // A fresh start on a topic and a group nobody has used yet: what a new user sees first.
-    [commandApp] = await Promise.all([
+    [commandApp, projectorApp] = await Promise.all([
       commands.start(commandOutput, { LOG_LEVEL: 'info' }),
       projector.start(projectorOutput),
     ]);
@@ -239,25 +240,37 @@ describe('operator and client edges', () => {
   });
 
   describe('HEAD', () => {
-    it.each([
-      ['query-service', '/orders/edge-1', 200],
-      ['query-service', '/orders/edge-unknown', 404],
-      ['query-service', '/orders/edge-1?minVersion=5&waitMs=0', 503],
-      ['query-service', '/orders?limit=1', 200],
-      ['query-service', '/orders?limit=abc', 400],
-      ['query-service', '/orders/edge-1/history', 404],
-      ['query-service', '/health/live', 200],
-      ['query-service', '/health/ready', 200],
-      ['query-service', '/metrics', 200],
-      ['command-service', '/health/ready', 200],
-      ['command-service', '/metrics', 200],
-      ['command-service', '/docs-json', 200],
-      ['command-service', '/docs', 200],
-      ['command-service', '/orders', 404],
-    ])('%s HEAD %s answers as GET does, without a body', async (app, path, status) => {
-      const url = `${app === 'query-service' ? queryApp.url : commandApp.url}${path}`;
-      const got = await fetch(url);
-      const head = await fetch(url, { method: 'HEAD' });
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const apps = () => ({
+      'query-service': queryApp,
+      'command-service': commandApp,
+      projector: projectorApp,
+    });
+    it.each<[keyof ReturnType<typeof apps>, string, number, Record<string, string>]>([
+      // Four per row: jest gives a function with more parameters than its row a `done` callback.
+      ['query-service', '/orders/edge-1', 200, {}],
+      ['query-service', '/orders/edge-1', 304, { 'if-none-match': '"2"' }],
+      ['query-service', '/orders/edge-unknown', 404, {}],
+      ['query-service', '/orders/edge-1?minVersion=5&waitMs=0', 503, {}],
+      ['query-service', '/orders?limit=1', 200, {}],
+      ['query-service', '/orders?limit=abc', 400, {}],
+      ['query-service', '/orders/edge-1/history', 404, {}],
+      ['query-service', '/health/live', 200, {}],
+      ['query-service', '/health/ready', 200, {}],
+      ['query-service', '/metrics', 200, {}],
+      ['command-service', '/health/ready', 200, {}],
+      ['command-service', '/metrics', 200, {}],
+      ['command-service', '/docs-json', 200, {}],
+      ['command-service', '/docs', 200, {}],
+      ['command-service', '/orders', 404, {}],
+      ['projector', '/admin/projections/order-view', 200, admin],
+      ['projector', '/admin/parked', 200, admin],
+      ['projector', '/admin/parked', 401, {}],
+      ['projector', '/health/ready', 200, {}],
+    ])('%s HEAD %s answers %s as GET does, without a body', async (app, path, status, headers) => {
+      const url = `${apps()[app].url}${path}`;
+      const got = await fetch(url, { headers });
+      const head = await fetch(url, { method: 'HEAD', headers });
       expect({ status: head.status, body: await head.text() }).toEqual({ status, body: '' });
       expect(got.status).toBe(status);
       for (const header of ['content-type', 'etag']) {
