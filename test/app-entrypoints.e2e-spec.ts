@@ -185,7 +185,8 @@ describe('app entry points', () => {
       {
         name: 'projector',
         port: await freePort(),
-        env: { ...environment('projector'), LOG_LEVEL: 'info' },
+        // Headers are logged at debug level only: the level where redaction has work to do.
+        env: { ...environment('projector'), LOG_LEVEL: 'debug' },
       },
       (line) => output.push(line),
     );

@@ -18,7 +18,13 @@ import {
   scramSasl,
   type KafkaCredentials,
 } from './kafka-credentials';
-import { isProcessRunning, terminate } from './processes';
+import {
+  isProcessRunning,
+  readPidFile,
+  terminate,
+  writePidFile,
+  type StartedProcess,
+} from './processes';
 import { waitFor } from './wait-for';
 
 const execFileAsync = promisify(execFile);
@@ -107,10 +113,10 @@ export class LocalKafkaCluster {
     id: number,
     { signal = 'SIGTERM', graceMs = 20_000 }: { signal?: NodeJS.Signals; graceMs?: number } = {},
   ): Promise<void> {
-    const pid = this.nodePid(id);
-    if (pid === undefined) return;
-    this.log(`stopping kafka node ${id} (pid ${pid}, ${signal})`);
-    await terminate(pid, this.nodeConfigPath(id), { signal, graceMs });
+    const node = this.nodeProcess(id);
+    if (node === undefined || !isProcessRunning(node, this.nodeConfigPath(id))) return;
+    this.log(`stopping kafka node ${id} (pid ${node.pid}, ${signal})`);
+    await terminate(node, this.nodeConfigPath(id), { signal, graceMs });
   }
 
   async startNode(id: number): Promise<void> {
@@ -118,14 +124,14 @@ export class LocalKafkaCluster {
   }
 
   isNodeRunning(id: number): boolean {
-    const pid = this.nodePid(id);
-    return pid !== undefined && isProcessRunning(pid, this.nodeConfigPath(id));
+    const node = this.nodeProcess(id);
+    return node !== undefined && isProcessRunning(node, this.nodeConfigPath(id));
   }
 
   runningPids(): number[] {
     return this.nodeIds
       .filter((id) => this.isNodeRunning(id))
-      .map((id) => this.nodePid(id))
+      .map((id) => this.nodeProcess(id)?.pid)
       .filter((pid): pid is number => pid !== undefined);
   }
 
@@ -163,11 +169,9 @@ export class LocalKafkaCluster {
     return join(this.nodeDir(id), 'server.properties');
   }
 
-  private nodePid(id: number): number | undefined {
-    const pidFile = join(this.nodeDir(id), 'pid');
-    if (!existsSync(pidFile)) return undefined;
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  /** The node's process as its pid file names it (pid and start time). */
+  private nodeProcess(id: number): StartedProcess | undefined {
+    return readPidFile(join(this.nodeDir(id), 'pid'));
   }
 
   private writeNodeConfig(id: number, credentials: KafkaCredentials): void {
@@ -259,7 +263,7 @@ export class LocalKafkaCluster {
     );
     closeSync(out);
     child.unref();
-    writeFileSync(join(this.nodeDir(id), 'pid'), String(child.pid));
+    writePidFile(join(this.nodeDir(id), 'pid'), child.pid!);
     this.log(
       `started kafka node ${id} (pid ${child.pid}) on 127.0.0.1:${nodePorts(this.portBase, id).client}`,
     );

@@ -13,7 +13,7 @@ import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { terminate } from './processes';
+import { isProcessRunning, terminate } from './processes';
 import { waitFor } from './wait-for';
 
 const execFileAsync = promisify(execFile);
@@ -71,20 +71,21 @@ export class LocalPostgres {
   async stop(): Promise<void> {
     const pid = this.serverPid();
     if (pid !== undefined)
-      await terminate(pid, this.dataDir, { signal: 'SIGINT', graceMs: 20_000 });
+      await terminate({ pid }, this.dataDir, { signal: 'SIGINT', graceMs: 20_000 });
   }
 
-  /** The postmaster's pid while it runs (from postmaster.pid, checked against the process list). */
+  /**
+   * The postmaster's pid while it runs: postmaster.pid's, if that process is a server of this
+   * data directory (`-D <dataDir>`, exactly; postgres removes the file when it stops, but not
+   * when it crashes, and the pid may have been reused since).
+   */
   serverPid(): number | undefined {
     const pidFile = join(this.dataDir, 'postmaster.pid');
     if (!existsSync(pidFile)) return undefined;
     const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    try {
-      process.kill(pid, 0);
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.dataDir) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
+    return Number.isInteger(pid) && pid > 0 && isProcessRunning({ pid }, this.dataDir)
+      ? pid
+      : undefined;
   }
 
   private async initialise(runAs: RunAs): Promise<void> {

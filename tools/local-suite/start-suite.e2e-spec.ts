@@ -18,7 +18,8 @@ const kafkaBrokers = [0, 10_000, 20_000].map((offset) => `127.0.0.1:${KAFKA_PORT
 
 /**
  * The README's start command: brings up Kafka ×3, PostgreSQL and the three apps, stops all of
- * it on Ctrl-C (SIGINT to the terminal's process group) and keeps the data for the next start.
+ * it on Ctrl-C (SIGINT to the terminal's process group) or on a SIGINT to npm's pid alone (what a
+ * process manager sends), and keeps the data for the next start.
  */
 describe('npm start (the whole suite)', () => {
   const dataDir = join(root, '.local/test-infra', uniqueName('suite'));
@@ -42,7 +43,7 @@ describe('npm start (the whole suite)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts everything, stops everything on Ctrl-C, and keeps the data across restarts', async () => {
+  it('starts everything, stops everything on Ctrl-C or kill -INT, and keeps the data across restarts', async () => {
     const marker = uniqueName('kept');
     const writeDbUrl = `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/orders_write`;
 
@@ -58,7 +59,8 @@ describe('npm start (the whole suite)', () => {
     await expectAppsReady();
     expect(await topicNames()).toContain(marker);
     expect(await sql(writeDbUrl, `SELECT id FROM ${marker}`)).toEqual([{ id: 42 }]);
-    await interrupt(second);
+    // What a process manager does: SIGINT to the pid it started (npm's), not to a process group.
+    await interrupt(second, 'npm only');
     expectNothingLeftRunning();
     // Two whole lifecycles of the suite (build, Kafka ×3, PostgreSQL, apps), start to stop.
   }, 420_000);
@@ -117,11 +119,14 @@ describe('npm start (the whole suite)', () => {
     }
   }
 
-  async function interrupt({ child, output }: Suite): Promise<void> {
+  async function interrupt(
+    { child, output }: Suite,
+    to: 'process group' | 'npm only' = 'process group',
+  ): Promise<void> {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
       child.once('close', (code, signal) => done({ code, signal })),
     );
-    process.kill(-child.pid!, 'SIGINT');
+    process.kill(to === 'npm only' ? child.pid! : -child.pid!, 'SIGINT');
     const { code, signal } = await withTimeout(exited, 120_000, 'the suite stopping').catch(
       (error: Error) => {
         throw new Error(`${error.message}:\n${output()}`);

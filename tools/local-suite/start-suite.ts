@@ -43,8 +43,10 @@ let stopping = false;
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  // `on`, not `once`: a terminal's Ctrl-C can arrive twice (directly and relayed by npm/tsx),
-  // and a second signal must not fall back to Node's default of exiting on the spot.
+  // `on`, not `once`: a terminal's Ctrl-C arrives twice (directly and relayed by npm), and a
+  // second signal must not fall back to Node's default of exiting on the spot. npm relays SIGINT
+  // and SIGTERM to its script's shell only, so `npm start` execs this process in that shell's
+  // place: a process manager's `kill -INT <npm's pid>` then reaches the launcher itself.
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 

@@ -15,6 +15,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const apiError = toApiError(exception, this.mapError);
+    // A handler may have set another type before it failed (the metrics' text/plain); Fastify
+    // would then not serialise the body, and HEAD would fail measuring it.
+    void reply.type('application/json; charset=utf-8');
     if (apiError) {
       if (apiError.retryAfterSeconds !== undefined) {
         void reply.header('retry-after', String(apiError.retryAfterSeconds));

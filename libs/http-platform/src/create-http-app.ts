@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { admitWithin, type AdmissionLimits } from './admission';
@@ -8,6 +9,13 @@ import { ApiError } from './api-error';
 import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './correlation-id';
 import type { HttpEnv } from './http.config';
+import { ROUTE_PATTERN } from './request-log';
+
+/** JSON is UTF-8 (RFC 8259); a byte order mark is kept, so JSON.parse refuses it as before. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Node refuses a request line and headers beyond 16 KiB anyway (431 HEADERS_TOO_LARGE). */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 /** The contract's request size limit: larger bodies get 413 before any handler runs. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -25,16 +33,22 @@ export async function createHttpApp(
     logger: false,
     requestIdHeader: false,
     genReqId: correlationIdFor,
+    // Fastify's router refuses a path parameter longer than 100 characters as a bad URL, so an
+    // over-long id was 400 MALFORMED_URL; let it reach the handler, which says what is wrong.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors Fastify's router raises before Nest sees the request (a path with bad percent
     // encoding): answered in the suite's error shape.
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
       const refusal = new ApiError(400, 'MALFORMED_URL', error.message);
       void reply.code(refusal.statusCode).send(refusal.toBody());
     },
+    clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_ID_HEADER, request.id);
+    // For the request log, which sees only the raw request.
+    (request.raw as { [ROUTE_PATTERN]?: string })[ROUTE_PATTERN] = request.routeOptions.url;
   });
   admitWithin(fastify, http);
   acceptJsonOnly(fastify);
@@ -52,6 +66,37 @@ export async function createHttpApp(
 }
 
 /**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL beyond 16 KiB, a
+ * request line that does not parse), answered in the suite's error shape rather than Fastify's
+ * bare one. There is no request, so no correlation id; the connection is closed after the answer.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError(431, 'HEADERS_TOO_LARGE', 'The request line and headers exceed 16 KiB')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError(408, 'REQUEST_TIMEOUT', 'The request was not received in time')
+        : new ApiError(400, 'MALFORMED_REQUEST', 'The request is not valid HTTP/1.1');
+  const body = JSON.stringify(refusal.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${refusal.statusCode} ${STATUS_TEXT[refusal.statusCode]}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
+
+/**
  * Bodies are JSON or refused with 415 (Fastify's text/plain parser is removed, and there is no
  * form parser). Fastify's JSON parser is kept for its protection against __proto__ and
  * constructor keys; only its failure is rephrased as the suite's MALFORMED_JSON.
@@ -59,8 +104,16 @@ export async function createHttpApp(
 function acceptJsonOnly(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body.toString();
+  // Bytes, decoded here: Fastify's own decoding turns invalid UTF-8 into U+FFFD and then
+  // refuses the body as not matching its Content-Length, a misleading 400 BAD_REQUEST.
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      done(new ApiError(400, 'MALFORMED_JSON', 'The body is not valid UTF-8'));
+      return;
+    }
     if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
       done(
         new ApiError(400, 'MALFORMED_JSON', `The body nests deeper than ${MAX_JSON_DEPTH} levels`),

@@ -4,9 +4,9 @@ import { LoggerModule } from 'nestjs-pino';
 import type { ErrorMapper } from './api-error';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { HealthController, HealthService, READINESS_CHECKS } from './health.controller';
-import { requestLogRedaction } from './log-redaction';
 import { MetricsController, MetricsRegistry } from './metrics.controller';
 import type { ReadinessCheck } from './readiness-check';
+import { requestLogOptions } from './request-log';
 import { RequestValidationPipe } from './validation.pipe';
 
 export interface PlatformOptions {
@@ -30,17 +30,13 @@ export class PlatformModule {
       global: true,
       imports: [
         LoggerModule.forRoot({
-          // Credentials in headers (the admin token, cookies, keys) never reach the log.
-          pinoHttp: {
-            name: options.appName,
-            level: options.logLevel,
-            redact: requestLogRedaction,
-          },
+          // One short line per request; credentials in headers never reach the log.
+          pinoHttp: requestLogOptions(options.appName, options.logLevel),
           // Probes and scrapes would drown the request log.
-          exclude: [
-            { method: RequestMethod.GET, path: 'health/{*path}' },
-            { method: RequestMethod.GET, path: 'metrics' },
-          ],
+          exclude: [RequestMethod.GET, RequestMethod.HEAD].flatMap((method) => [
+            { method, path: 'health/{*path}' },
+            { method, path: 'metrics' },
+          ]),
         }),
       ],
       controllers: [HealthController, MetricsController],

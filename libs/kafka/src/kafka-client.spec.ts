@@ -81,3 +81,64 @@ describe('KafkaClient.untilReachable (boot)', () => {
     expect(work).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('KafkaClient: what kafkajs logs', () => {
+  function recording() {
+    const lines: { level: string; message: string }[] = [];
+    const record = (level: string) => (message: string) => lines.push({ level, message });
+    const logger = {
+      log: record('log'),
+      warn: record('warn'),
+      error: record('error'),
+      debug: record('debug'),
+    };
+    const kafka = new KafkaClient(
+      { brokers: ['127.0.0.1:1'], clientId: 'log-spec', durability: 'strict', topics: [] },
+      logger,
+    );
+    return { lines, kafkajs: kafka.kafka.logger() };
+  }
+
+  it.each([
+    "The coordinator is loading and hence can't process requests for this group",
+    'The group coordinator is not available',
+    'This is not the correct coordinator for this group',
+    'This server does not host this topic-partition',
+    'There is no leader for this topic-partition as we are in the middle of a leadership election',
+    'The group is rebalancing, so a rejoin is needed',
+  ])('logs the transient "%s" (retried by kafkajs) at debug level', (error) => {
+    const { lines, kafkajs } = recording();
+    kafkajs.error('Response GroupCoordinator(key: 10, version: 2)', { error });
+    expect(lines).toEqual([
+      {
+        level: 'debug',
+        message: `kafkajs: Response GroupCoordinator(key: 10, version: 2): ${error}`,
+      },
+    ]);
+  });
+
+  it('logs a consumer crash on a transient error, and its restart, at debug level', () => {
+    const { lines, kafkajs } = recording();
+    kafkajs.error(
+      "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+      { groupId: 'g', retryCount: 0 },
+    );
+    kafkajs.error('Restarting the consumer in 300ms', { retryCount: 0, retryTime: 300 });
+    expect(lines.map((line) => line.level)).toEqual(['debug', 'debug']);
+  });
+
+  it('warns of a consumer crash on any other error, and of its restart', () => {
+    const { lines, kafkajs } = recording();
+    kafkajs.error('Crash: KafkaJSProtocolError: Not authorized to access group', { groupId: 'g' });
+    kafkajs.error('Restarting the consumer in 300ms', { retryCount: 0, retryTime: 300 });
+    expect(lines.map((line) => line.level)).toEqual(['warn', 'warn']);
+  });
+
+  it('logs anything else kafkajs reports as a warning', () => {
+    const { lines, kafkajs } = recording();
+    kafkajs.error('Connection error: connect ECONNREFUSED 127.0.0.1:1', {
+      error: 'connect ECONNREFUSED 127.0.0.1:1',
+    });
+    expect(lines.map((line) => line.level)).toEqual(['warn']);
+  });
+});

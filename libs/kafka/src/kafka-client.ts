@@ -12,6 +12,21 @@ const CONNECT_BACKOFF_MAX_MS = 5_000;
 const SEED_BROKER_RETRY =
   /^Failed to connect to seed broker, trying another broker from the list: /;
 
+/**
+ * Protocol errors kafkajs retries by itself and that are routine while a cluster or a group
+ * settles: a coordinator still loading its offsets, a topic whose metadata has not reached every
+ * broker, a leader election, a rebalance. At a fresh start they mean nothing is wrong; a state
+ * that lasts shows in readiness and in this module's typed errors, not in these lines.
+ */
+const TRANSIENT_KAFKAJS_ERRORS = [
+  'The coordinator is loading',
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'This server does not host this topic-partition',
+  'There is no leader for this topic-partition',
+  'The group is rebalancing',
+];
+
 /** A consumer whose health readiness reports. */
 export interface WatchedConsumer {
   status(): ConsumerStatus;
@@ -27,6 +42,8 @@ export class KafkaClient {
   private bootDeadline?: number;
   /** What kafkajs last reported failing, to name the cause when an attempt is cut off. */
   private lastKafkajsError?: string;
+  /** Whether kafkajs's last consumer crash was a routine transient error (see logKafkajs). */
+  private lastCrashTransient = false;
 
   constructor(
     readonly options: KafkaModuleOptions,
@@ -180,7 +197,8 @@ export class KafkaClient {
   /**
    * kafkajs logs every failed request at ERROR, including retriable ones it then retries with
    * success (a coordinator still loading, a leader moving). Real failures reach the app as this
-   * module's typed errors, so kafkajs's own lines are diagnostics: logged as warnings.
+   * module's typed errors, so kafkajs's own lines are diagnostics: logged as warnings, and the
+   * routine transient ones at debug level.
    */
   private logKafkajs(entry: LogEntry): void {
     const { log } = entry;
@@ -191,6 +209,16 @@ export class KafkaClient {
     if (entry.level === logLevel.ERROR) {
       this.lastKafkajsError = `${log.message}${detail}`.replace(SEED_BROKER_RETRY, '');
     }
-    this.logger.warn(`kafkajs: ${log.message}${detail}`);
+    const line = `kafkajs: ${log.message}${detail}`;
+    let transient = isTransientKafkajsError(line);
+    // A consumer that met one of them while joining "crashes" and restarts itself at once.
+    if (log.message.startsWith('Crash: ')) this.lastCrashTransient = transient;
+    else if (log.message.startsWith('Restarting the consumer')) transient = this.lastCrashTransient;
+    if (transient) this.logger.debug?.(line);
+    else this.logger.warn(line);
   }
+}
+
+function isTransientKafkajsError(line: string): boolean {
+  return TRANSIENT_KAFKAJS_ERRORS.some((transient) => line.includes(transient));
 }

@@ -26,6 +26,7 @@ export interface BatchHandler<T> {
 }
 
 export interface KafkaLogger {
+  debug?(message: string): void;
   log(message: string): void;
   warn(message: string): void;
   error(message: string): void;

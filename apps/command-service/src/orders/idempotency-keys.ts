@@ -57,19 +57,23 @@ export class IdempotencyKeys {
       const inserted = await client.query(
         `INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE
-           SET request_hash = EXCLUDED.request_hash, response = NULL, created_at = now()
+           SET request_hash = EXCLUDED.request_hash, response = NULL, response_text = NULL,
+               created_at = now()
            WHERE idempotency_keys.created_at < now() - $3 * interval '1 hour'`,
         [key, fingerprint, this.options.retentionHours],
       );
       if (inserted.rowCount === 1) return { kind: 'claimed' };
-      const { rows } = await client.query<{ request_hash: string; response: T }>(
-        'SELECT request_hash, response FROM idempotency_keys WHERE key = $1',
+      // Rows recorded before response_text existed have only the jsonb (key order lost).
+      const { rows } = await client.query<{ request_hash: string; response: string }>(
+        `SELECT request_hash, coalesce(response_text, response::text) AS response
+           FROM idempotency_keys WHERE key = $1`,
         [key],
       );
       const [stored] = rows;
       if (!stored) continue;
       if (stored.request_hash !== fingerprint) throw new IdempotencyKeyReusedError(key);
-      return { kind: 'replay', response: stored.response };
+      // Parsed text keeps its key order, so the reply serialises to the bytes first sent.
+      return { kind: 'replay', response: JSON.parse(stored.response) as T };
     }
     throw new Error(`Idempotency-Key ${key} could not be claimed`);
   }
@@ -97,9 +101,9 @@ export class IdempotencyKeys {
   }
 
   async recordResponse(client: PoolClient, key: string, response: unknown): Promise<void> {
-    await client.query('UPDATE idempotency_keys SET response = $2 WHERE key = $1', [
-      key,
-      JSON.stringify(response),
-    ]);
+    await client.query(
+      'UPDATE idempotency_keys SET response_text = $2::text, response = $2::text::jsonb WHERE key = $1',
+      [key, JSON.stringify(response)],
+    );
   }
 }
