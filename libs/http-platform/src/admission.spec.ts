@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import { admitWithin, type AdmissionLimits, type AdmissionState } from './admission';
@@ -42,6 +43,14 @@ class HeldServer {
     });
   }
 
+  /** Nothing worked on, nobody in line: every slot given back exactly once. */
+  async idle(): Promise<void> {
+    await waitFor(() => this.state.inFlight() === 0 && this.state.waiting() === 0, {
+      timeoutMs: 5_000,
+      description: 'every slot given back',
+    });
+  }
+
   async held(count: number): Promise<void> {
     await waitFor(() => this.releases.length === count, {
       timeoutMs: 5_000,
@@ -66,6 +75,7 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     const first = fetch(`${server.url}/held/first`);
     await server.held(1);
     const second = fetch(`${server.url}/held/second`);
+    await server.waiting(1);
     const third = fetch(`${server.url}/held/third`);
     await server.waiting(2);
 
@@ -91,10 +101,12 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await refused.json()).toMatchObject({ statusCode: 503, error: 'OVERLOADED' });
     expect(server.state.waiting()).toBe(0);
+    expect(server.state.inFlight()).toBe(1);
 
     server.releaseOne();
     expect((await first).status).toBe(200);
     expect(server.served).toEqual(['first']);
+    await server.idle();
   });
 
   it('refuses at once when the line is full, without waiting out its time limit', async () => {
@@ -112,6 +124,7 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.held(1);
     server.releaseOne();
     expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    await server.idle();
   });
 
   it('drops from the line a client that gave up, so it neither holds a place nor gets a slot', async () => {
@@ -132,6 +145,29 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     server.releaseOne();
     expect([(await first).status, (await next).status]).toEqual([200, 200]);
     expect(server.served).toEqual(['first', 'next']);
+    await server.idle();
+  });
+
+  it('gives every slot back when a connection with requests in line closes', async () => {
+    await server.start(limits(1, 10, 60_000));
+    // Pipelined on one connection: the first is worked on, the other two wait in line when the
+    // client closes it. Their slots must not be lost, or the process refuses everything after.
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      ['a', 'b', 'c'].map((name) => `GET /held/${name} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''),
+    );
+    await server.held(1);
+    await server.waiting(2);
+    socket.destroy();
+    await server.idle();
+
+    const after = fetch(`${server.url}/held/after`);
+    await server.held(2);
+    server.releaseOne();
+    server.releaseOne();
+    expect((await after).status).toBe(200);
+    await server.idle();
   });
 
   it('always answers probes, even with every slot taken and no line', async () => {
@@ -142,5 +178,6 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
     server.releaseOne();
     expect((await first).status).toBe(200);
+    await server.idle();
   });
 });

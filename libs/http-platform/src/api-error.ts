@@ -71,7 +71,17 @@ export function toApiError(exception: unknown, mapError?: ErrorMapper): ApiError
     if (status >= 500) return undefined;
     return new ApiError(status, CODES_BY_STATUS[status] ?? `HTTP_${status}`, exception.message);
   }
+  // A body cut off by its client (Node's 'aborted', status 400, code ECONNRESET) reaches the
+  // filter as a plain Error: the client's doing, not a fault of ours.
+  if (isClientAbort(exception)) {
+    return new ApiError(400, 'REQUEST_ABORTED', 'The request body was not received whole');
+  }
   return undefined;
+}
+
+function isClientAbort(exception: unknown): boolean {
+  const error = exception as { code?: unknown; statusCode?: unknown } | null;
+  return error?.code === 'ECONNRESET' && error.statusCode === 400;
 }
 
 export const INTERNAL_ERROR_BODY: ApiErrorBody = Object.freeze({

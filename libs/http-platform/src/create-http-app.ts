@@ -4,12 +4,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { admitWithin, type AdmissionLimits } from './admission';
+import { admitWithin, type AdmissionLimits, type RefusalListener } from './admission';
 import { ApiError } from './api-error';
 import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
 import { CORRELATION_ID_HEADER, correlationIdFor } from './correlation-id';
 import type { HttpEnv } from './http.config';
-import { ROUTE_PATTERN } from './request-log';
+import { MAX_LOGGED_URL, ROUTE_PATTERN } from './request-log';
 
 /** JSON is UTF-8 (RFC 8259); a byte order mark is kept, so JSON.parse refuses it as before. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -19,6 +19,8 @@ const MAX_PARAM_LENGTH = 16 * 1024;
 
 /** The contract's request size limit: larger bodies get 413 before any handler runs. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** How long a request (headers and body) may take to arrive. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Builds an app on Fastify with the suite's conventions: body limit, correlation id, pino, and
@@ -43,6 +45,9 @@ export async function createHttpApp(
       void reply.code(refusal.statusCode).send(refusal.toBody());
     },
     clientErrorHandler: answerClientError,
+    // A request must arrive whole within this (Node answers 408 otherwise): admitted before
+    // its body is read, a client that sends half a body would hold its slot forever.
+    requestTimeout: REQUEST_TIMEOUT_MS,
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
@@ -50,14 +55,22 @@ export async function createHttpApp(
     // For the request log, which sees only the raw request.
     (request.raw as { [ROUTE_PATTERN]?: string })[ROUTE_PATTERN] = request.routeOptions.url;
   });
-  admitWithin(fastify, http);
+  // Refusals end the request before the request log's middleware sees it: logged here instead.
+  let logRefusal: RefusalListener = () => undefined;
+  admitWithin(fastify, http, (request, reason) => logRefusal(request, reason));
   acceptJsonOnly(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: true,
     // Nest would add its own JSON and form parsers; acceptJsonOnly has set the only one.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  logRefusal = (request, reason) => {
+    const url = request.url.slice(0, MAX_LOGGED_URL);
+    const line = { reqId: request.id, method: request.method, url, status: 503, reason };
+    logger.warn(line, 'request refused', 'Admission');
+  };
   // Nest would keep buffering until the server listens: everything logged while the modules
   // initialise (Kafka retried at boot for up to KAFKA_CONNECT_TIMEOUT_MS) would appear only then,
   // or never when boot fails. Logged as it happens instead.
@@ -80,7 +93,10 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
         ? new ApiError(408, 'REQUEST_TIMEOUT', 'The request was not received in time')
         : new ApiError(400, 'MALFORMED_REQUEST', 'The request is not valid HTTP/1.1');
   const body = JSON.stringify(refusal.toBody());
-  if (socket.writable) {
+  // As Node's own handler: a response already under way on this connection (keep-alive,
+  // pipelining) must not get another one written into it.
+  const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inProgress?.headersSent) {
     socket.write(
       `HTTP/1.1 ${refusal.statusCode} ${STATUS_TEXT[refusal.statusCode]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\n` +

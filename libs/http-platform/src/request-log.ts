@@ -7,7 +7,7 @@ import { requestLogRedaction } from './log-redaction';
 export const ROUTE_PATTERN = Symbol('routePattern');
 
 /** Longer URLs are cut in the log: a line per request must stay a line. */
-const MAX_LOGGED_URL = 200;
+export const MAX_LOGGED_URL = 200;
 
 type LoggedRequest = IncomingMessage & { [ROUTE_PATTERN]?: string; originalUrl?: string };
 

@@ -77,6 +77,23 @@ describe('idempotency key retention (real PostgreSQL)', () => {
     expect(await claim('old', 'another-request')).toEqual({ kind: 'claimed' });
   });
 
+  it("replays the previous release's answer, not the old text, for a key it took over", async () => {
+    // What the previous release does during a rolling deploy: it reads and writes only the
+    // jsonb, so a key it took over still holds the earlier request's exact text.
+    await storeKey('previous-release', 1);
+    await admin.query(
+      `UPDATE idempotency_keys SET response_text = '{"status":201,"body":{"orderId":"first"}}',
+         response = '{"status": 201, "body": {"orderId": "second"}}' WHERE key = 'previous-release'`,
+    );
+    const claimed = await withTransaction(service, (client) =>
+      keys.claim(client, 'previous-release', 'first-request'),
+    );
+    expect(claimed).toEqual({
+      kind: 'replay',
+      response: { status: 201, body: { orderId: 'second' } },
+    });
+  });
+
   it('spares a key taken over while the cleanup runs', async () => {
     await storeKey('taken-over', 48);
     // A request takes the expired key over and has not committed yet when the cleanup runs.

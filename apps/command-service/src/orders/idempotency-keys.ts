@@ -63,9 +63,14 @@ export class IdempotencyKeys {
         [key, fingerprint, this.options.retentionHours],
       );
       if (inserted.rowCount === 1) return { kind: 'claimed' };
-      // Rows recorded before response_text existed have only the jsonb (key order lost).
+      // The exact text when it is the response recorded. Rows recorded before response_text
+      // existed, or by the previous release during a rolling deploy (it writes only `response`,
+      // and may have taken over an expired key whose old text is still there), replay the jsonb
+      // (key order lost) rather than another request's answer.
       const { rows } = await client.query<{ request_hash: string; response: string }>(
-        `SELECT request_hash, coalesce(response_text, response::text) AS response
+        `SELECT request_hash,
+                CASE WHEN response_text::jsonb = response THEN response_text
+                     ELSE response::text END AS response
            FROM idempotency_keys WHERE key = $1`,
         [key],
       );
