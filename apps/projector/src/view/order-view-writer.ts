@@ -195,11 +195,13 @@ export class OrderViewWriter {
 
 function latestOccurredAt(events: PositionedEvent[]): string | null {
   let latest: string | null = null;
+  let latestTime = -Infinity;
   for (const { envelope } of events) {
+    const time = Date.parse(envelope.occurredAt);
     // A time that does not parse is the projection's to refuse; it must not fail the batch.
-    if (Number.isNaN(Date.parse(envelope.occurredAt))) continue;
-    if (latest === null || Date.parse(envelope.occurredAt) > Date.parse(latest)) {
+    if (time > latestTime) {
       latest = envelope.occurredAt;
+      latestTime = time;
     }
   }
   return latest;
