@@ -38,6 +38,12 @@ export interface ReliableConsumerOptions {
   deadLetterTopic?: (topic: string) => string;
   partitionsConsumedConcurrently?: number;
   /**
+   * The most one fetch returns of a partition (kafkajs's maxBytesPerPartition, 1 MiB by
+   * default). Each partition's share of a fetch is one handleBatch: larger fetches make fewer,
+   * larger batches while catching up; a consumer that keeps up gets what is there either way.
+   */
+  maxBytesPerPartition?: number;
+  /**
    * Transient errors (the database unreachable, a lock timeout) are never a record's fault: a
    * record failing with one is retried for as long as it lasts. A batch failing
    * `attemptsBeforeIsolating` times, whatever the error, is split to find the records that fail;
@@ -232,6 +238,7 @@ export class ReliableConsumer<T> {
       groupId: this.options.groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: this.settings.heartbeatIntervalMs,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
     });
     this.consumer = consumer;
     this.member = false;
