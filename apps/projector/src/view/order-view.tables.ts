@@ -84,25 +84,8 @@ export async function loadOrders(
   return { orders, parkedOrders };
 }
 
-export async function saveOrders(
-  client: ClientBase,
-  generation: number,
-  orders: Iterable<StoredOrder>,
-): Promise<void> {
-  const rows = [...orders].map(({ view, appliedEvents, eventIds }) => ({
-    order_id: view.orderId,
-    customer_id: view.customerId,
-    status: view.status,
-    placed_at: view.placedAt,
-    version: view.version,
-    applied_events: appliedEvents,
-    event_ids: eventIds,
-    document: view,
-  }));
-  if (rows.length === 0) return;
-  // One statement for the whole batch; the rows travel as one JSON parameter.
-  await client.query(
-    `INSERT INTO order_view
+/** Upserts the rows of $2 (orderRowsJson) into generation $1: one statement for any number. */
+const UPSERT_ORDERS = `INSERT INTO order_view
        (generation, order_id, customer_id, status, placed_at, version, applied_events, event_ids,
         document)
      SELECT $1, r.order_id, r.customer_id, r.status, r.placed_at, r.version, r.applied_events,
@@ -113,8 +96,77 @@ export async function saveOrders(
      ON CONFLICT (generation, order_id) DO UPDATE
         SET status = EXCLUDED.status, version = EXCLUDED.version,
             applied_events = EXCLUDED.applied_events, event_ids = EXCLUDED.event_ids,
-            document = EXCLUDED.document`,
-    [generation, JSON.stringify(rows)],
+            document = EXCLUDED.document`;
+
+/** The rows travel as one JSON parameter. */
+function orderRowsJson(orders: StoredOrder[]): string {
+  return JSON.stringify(
+    orders.map(({ view, appliedEvents, eventIds }) => ({
+      order_id: view.orderId,
+      customer_id: view.customerId,
+      status: view.status,
+      placed_at: view.placedAt,
+      version: view.version,
+      applied_events: appliedEvents,
+      event_ids: eventIds,
+      document: view,
+    })),
+  );
+}
+
+export async function saveOrders(
+  client: ClientBase,
+  generation: number,
+  orders: Iterable<StoredOrder>,
+): Promise<void> {
+  const rows = [...orders];
+  if (rows.length === 0) return;
+  await client.query(UPSERT_ORDERS, [generation, orderRowsJson(rows)]);
+}
+
+export interface BatchCheckpoint {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+  lastEventAt: string | null;
+}
+
+/**
+ * What a batch writes, in one statement (one round trip): the rows it changed, the partition's
+ * next offset, and with `notify` the query-service's wake-up if rows changed. The checkpoint
+ * never moves backwards: after a switch the live consumer may read again events the new
+ * generation already holds, and skips them as duplicates.
+ */
+export async function saveBatch(
+  client: ClientBase,
+  generation: number,
+  orders: Iterable<StoredOrder>,
+  checkpoint: BatchCheckpoint,
+  { notify }: { notify: boolean },
+): Promise<void> {
+  const rows = [...orders];
+  // Data-modifying WITH queries run to completion whether or not the main query reads them.
+  await client.query(
+    `WITH saved AS (${UPSERT_ORDERS}),
+     checkpoint AS (
+       INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
+       VALUES ($1, $3, $4, $5, $6)
+       ON CONFLICT (generation, topic, partition) DO UPDATE
+          SET next_offset = greatest(projection_checkpoints.next_offset, EXCLUDED.next_offset),
+              last_event_at = greatest(projection_checkpoints.last_event_at,
+                                       EXCLUDED.last_event_at),
+              updated_at = now())
+     SELECT pg_notify($7, '') WHERE $8`,
+    [
+      generation,
+      orderRowsJson(rows),
+      checkpoint.topic,
+      checkpoint.partition,
+      checkpoint.nextOffset,
+      checkpoint.lastEventAt,
+      VIEW_CHANGED_CHANNEL,
+      notify && rows.length > 0,
+    ],
   );
 }
 
@@ -151,27 +203,6 @@ export interface Checkpoint {
   partition: number;
   nextOffset: string;
   lastEventAt: Date | null;
-}
-
-/**
- * Never moves backwards: after a switch the live consumer may read again events the new
- * generation already holds, and skips them as duplicates.
- */
-export async function saveCheckpoint(
-  client: ClientBase,
-  generation: number,
-  topic: string,
-  checkpoint: { partition: number; nextOffset: string; lastEventAt: string | null },
-): Promise<void> {
-  await client.query(
-    `INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (generation, topic, partition) DO UPDATE
-        SET next_offset = greatest(projection_checkpoints.next_offset, EXCLUDED.next_offset),
-            last_event_at = greatest(projection_checkpoints.last_event_at, EXCLUDED.last_event_at),
-            updated_at = now()`,
-    [generation, topic, checkpoint.partition, checkpoint.nextOffset, checkpoint.lastEventAt],
-  );
 }
 
 export async function readCheckpoints(
