@@ -56,17 +56,20 @@ export async function loadOrders(
     document: OrderView | null;
     parked: boolean;
   }>(
-    // One primary key lookup per id, whatever the statistics say. As a plain join the planner
-    // hashed the whole generation when its statistics lagged behind (a replay's generation, a
-    // fresh table: autovacuum analyzes a minute later), spilling to disk on every batch; the
-    // LIMIT keeps the lateral subquery from being flattened back into such a join.
+    // One primary key lookup per id, whatever the statistics say. The statistics of a
+    // generation lag behind it (a replay's new generation, a fresh table: autovacuum analyzes a
+    // minute later), and planned with them, a join hashed the whole generation on every batch and
+    // a lookup walked it through another index that starts with the generation. So the LIMIT
+    // keeps the lookup from being flattened into a join, and the generation reaches it as a
+    // subquery's value, which the planner estimates from the column's spread, not from its stale
+    // count of this one value.
     `SELECT id AS order_id, v.applied_events, v.event_ids, v.document,
             EXISTS (SELECT 1 FROM parked_events p
                      WHERE p.generation = $1 AND p.order_id = id AND p.resolution IS NULL) AS parked
        FROM unnest($2::text[]) AS id
        LEFT JOIN LATERAL (
          SELECT applied_events, event_ids, document FROM order_view
-          WHERE generation = $1 AND order_id = id LIMIT 1) v ON true`,
+          WHERE generation = (SELECT $1::integer) AND order_id = id LIMIT 1) v ON true`,
     [generation, orderIds],
   );
   const orders = new Map<string, StoredOrder>();
