@@ -51,9 +51,12 @@ const SETTINGS = {
   replayEvents: Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000),
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   partitions: 6,
-  /** The projector's defaults: PROJECTOR_PARTITIONS_CONCURRENTLY and DATABASE_POOL_MAX. */
-  concurrency: 3,
-  poolMax: 10,
+  /**
+   * The projector's PROJECTOR_PARTITIONS_CONCURRENTLY and DATABASE_POOL_MAX: their defaults, or
+   * what the environment sets (the projector inherits it), for the baseline too.
+   */
+  concurrency: Number(process.env.PROJECTOR_PARTITIONS_CONCURRENTLY ?? 3),
+  poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10),
 };
 
 const log = (message: string) => console.log(`[bench] ${message}`);
