@@ -73,14 +73,14 @@ export class OrderViewWriter {
       const orderIds = [...new Set(batch.events.map((event) => event.envelope.orderId))];
       const start = await loadOrders(client, generation, orderIds);
       const outcome = projectBatch(start, batch.events);
-      // Notifying also for a replay: its generation may have become current meanwhile, and
-      // waking the query-service's waiters for nothing costs one lookup.
       const checkpoint = {
         topic: batch.topic,
         partition: batch.partition,
         nextOffset: batch.nextOffset,
         lastEventAt: latestOccurredAt(batch.events),
       };
+      // Notifying also for a replay: its generation may have become current meanwhile, and
+      // waking the query-service's waiters for nothing costs one lookup.
       await saveBatch(client, generation, outcome.changed.values(), checkpoint, { notify: true });
       if (outcome.parked.length > 0) {
         // After the batch's rows: an order resumed here may have had events applied before one
