@@ -7,17 +7,18 @@
  *    machine's other work slows either side by turns). Each round: BENCH_EVENTS (200k) valid
  *    order events (orderHistory over many orders, interleaved; the same ones every round)
  *    produced to a fresh 6-partition topic before the projector starts. The built
- *    projector (BENCH_DIST_DIR or dist/, LOG_LEVEL=warn, default settings: 3 partitions at once,
+ *    projector (BENCH_DIST_DIR or dist/, LOG_LEVEL=warn, default settings: 6 partitions at once,
  *    pool 10) then reads them into a fresh read database; timed from the first checkpoint
  *    polled until every partition's checkpoint reaches the topic's end offset.
  *    Baseline: the same rows (projectOrderEvent, each partition's events in offset order)
  *    upserted into another fresh read database with pg alone, in batches of the projector's
  *    mean batch size (its projector_batch_size histogram), each batch one transaction with the
- *    checkpoint, with the projector's own SQL, 3 partitions at once on a pool of 10. Both views
- *    must come out identical.
- * 2. Replay, on the last round's projector: the topic grown to BENCH_REPLAY_EVENTS (1M) events (the live projector keeps up
- *    meanwhile, untimed), then POST /admin/projections/order-view/replay, timed until
- *    currentGeneration changes; the replayed view must equal the live one.
+ *    checkpoint, with the projector's own SQL, as many partitions at once on as large a pool.
+ *    Both views must come out identical.
+ * 2. Replay, on the last round's projector: the topic grown to BENCH_REPLAY_EVENTS (1M) events
+ *    (the live projector keeps up meanwhile, untimed), then POST
+ *    /admin/projections/order-view/replay, timed until currentGeneration changes; the replayed
+ *    view must equal the live one.
  *
  * Infrastructure as bench:commands: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or the
  * cluster under .local/bench/kafka (ports 19392/29392/39392); DATABASE_ADMIN_URL, or
@@ -55,7 +56,7 @@ const SETTINGS = {
    * The projector's PROJECTOR_PARTITIONS_CONCURRENTLY and DATABASE_POOL_MAX: their defaults, or
    * what the environment sets (the projector inherits it), for the baseline too.
    */
-  concurrency: Number(process.env.PROJECTOR_PARTITIONS_CONCURRENTLY ?? 3),
+  concurrency: Number(process.env.PROJECTOR_PARTITIONS_CONCURRENTLY ?? 6),
   poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10),
 };
 
