@@ -45,11 +45,20 @@ export async function startBenchApp(
 function startBuiltApp(app: SuiteApp, output: (line: string) => void): RunningApp {
   const main = join(DIST_DIR, 'apps', app.name, 'src/main.js');
   const child = spawnNode(
-    [main],
+    [...cpuProfileArgs(), main],
     { ...app.env, PORT: String(app.port), HOST: '127.0.0.1' },
     output,
   );
   return { app, process: child, url: `http://127.0.0.1:${app.port}` };
+}
+
+/**
+ * BENCH_CPU_PROF_DIR: the apps write a V8 CPU profile there when they exit (open it in Chrome's
+ * DevTools or speedscope), to see where a bench's time goes.
+ */
+function cpuProfileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`] : [];
 }
 
 /** `node args…` with `env` added to ours; each line it prints goes to `output`. */

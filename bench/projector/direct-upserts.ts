@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { saveCheckpoint, saveOrders } from '../../apps/projector/src/view/order-view.tables';
+import { saveBatch } from '../../apps/projector/src/view/order-view.tables';
 import { storedAfter, type StoredOrder } from '../../apps/projector/src/view/project-batch';
 import { withTransaction } from '../../libs/database/src/transaction';
 import type { OrderEventEnvelope } from '../../libs/order-events/src';
@@ -20,8 +20,8 @@ export interface DirectUpsertSettings {
  * The projector's database work and nothing else: each partition's events, in offset order,
  * folded with projectOrderEvent into rows kept in memory, and written in batches of
  * `batchSize`, each one transaction holding the changed rows and the partition's checkpoint,
- * with the projector's own SQL (saveOrders, saveCheckpoint). No Kafka, no decoding, no reading
- * rows back, no locks, no NOTIFY.
+ * with the projector's own SQL (saveBatch: the rows and the checkpoint in one statement). No
+ * Kafka, no decoding, no reading rows back, no locks, no NOTIFY.
  */
 export async function timeDirectUpserts(
   databaseUrl: string,
@@ -75,14 +75,15 @@ async function upsertPartition(
       rows.set(event.orderId, next);
       changed.set(event.orderId, next);
     }
-    await withTransaction(pool, async (client) => {
-      await saveOrders(client, FIRST_GENERATION, changed.values());
-      await saveCheckpoint(client, FIRST_GENERATION, topic, {
-        partition,
-        nextOffset: String(start + batch.length),
-        lastEventAt: latestOccurredAt(batch),
-      });
-    });
+    const checkpoint = {
+      topic,
+      partition,
+      nextOffset: String(start + batch.length),
+      lastEventAt: latestOccurredAt(batch),
+    };
+    await withTransaction(pool, (client) =>
+      saveBatch(client, FIRST_GENERATION, changed.values(), checkpoint, { notify: false }),
+    );
   }
 }
 

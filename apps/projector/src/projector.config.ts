@@ -22,11 +22,16 @@ export class ProjectionEnv {
   @Matches(/^[\w.-]{1,200}$/)
   PROJECTOR_GROUP_ID: string = 'order-view-projector';
 
-  /** Partitions projected at once, each in its own transaction. */
+  /**
+   * Partitions projected at once, each in its own transaction: by default every partition of
+   * the default topic, so that while some batches wait on PostgreSQL or on their fetch, others
+   * keep the process busy (kafkajs fetches a broker's partitions again only once all of its
+   * batches are done).
+   */
   @IsInt()
   @Min(1)
   @Max(64)
-  PROJECTOR_PARTITIONS_CONCURRENTLY: number = 3;
+  PROJECTOR_PARTITIONS_CONCURRENTLY: number = 6;
 }
 
 export const projectorEnv = {

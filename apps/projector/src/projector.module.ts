@@ -10,7 +10,11 @@ import { LiveOrderViewHandler } from './live/live-order-view.handler';
 import type { ProjectorConfig } from './projector.config';
 import { mapProjectorError } from './projector-error-mapper';
 import { ProjectorMetrics } from './projector.metrics';
-import { PROJECTOR_OPTIONS, type ProjectorOptions } from './projector.options';
+import {
+  FETCH_MAX_BYTES_PER_PARTITION,
+  PROJECTOR_OPTIONS,
+  type ProjectorOptions,
+} from './projector.options';
 import { OrderViewReplays } from './replay/order-view-replays';
 import { isRetriableProjectionError } from './replay/replay-run';
 import { OrderViewWriter } from './view/order-view-writer';
@@ -64,6 +68,7 @@ export class ProjectorModule {
           handler: LiveOrderViewHandler,
           imports: [projection],
           partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
+          maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
           isRetriable: isRetriableProjectionError,
         }),
       ],

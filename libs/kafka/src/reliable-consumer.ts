@@ -39,6 +39,12 @@ export interface ReliableConsumerOptions {
   deadLetterTopic?: (topic: string) => string;
   partitionsConsumedConcurrently?: number;
   /**
+   * The most one fetch returns of a partition (kafkajs's maxBytesPerPartition, 1 MiB by
+   * default). Each partition's share of a fetch is one handleBatch: larger fetches make fewer,
+   * larger batches while catching up; a consumer that keeps up gets what is there either way.
+   */
+  maxBytesPerPartition?: number;
+  /**
    * Transient errors (the database unreachable, a lock timeout) are never a record's fault: a
    * record failing with one is retried for as long as it lasts. A batch failing
    * `attemptsBeforeIsolating` times, whatever the error, is split to find the records that fail;
@@ -233,6 +239,7 @@ export class ReliableConsumer<T> {
       groupId: this.options.groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: this.settings.heartbeatIntervalMs,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
     });
     this.consumer = consumer;
     this.member = false;
@@ -306,8 +313,10 @@ export class ReliableConsumer<T> {
     this.restarts = 0;
     this.lastFetchAt = Date.now();
     this.failing.clear();
-    // Loaded (and awaited) by the first batch of the new assignment.
+    // Loaded now, not only by the first batch: a partition with nothing left to read gets no
+    // batch, and its stored offset must still reach Kafka (see loadFloors).
     this.floors = undefined;
+    this.floorOf('').catch(() => undefined);
   }
 
   private stopForGood(reason: string): void {
@@ -491,10 +500,7 @@ export class ReliableConsumer<T> {
   /** The stored offset of a partition of the current assignment (-1 when the handler keeps none). */
   private async floorOf(partitionKey: string): Promise<bigint> {
     if (!this.handler.storedOffsets) return -1n;
-    const storedOffsets = this.handler.storedOffsets.bind(this.handler);
-    this.floors ??= storedOffsets(this.assignment).then(
-      (stored) => new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)])),
-    );
+    this.floors ??= this.loadFloors(this.handler.storedOffsets.bind(this.handler));
     const floors = this.floors;
     try {
       return (await floors).get(partitionKey) ?? -1n;
@@ -502,6 +508,29 @@ export class ReliableConsumer<T> {
       if (this.floors === floors) this.floors = undefined;
       throw error;
     }
+  }
+
+  /**
+   * The stored offsets of the assignment, committed to Kafka before any batch of it runs (every
+   * batch awaits this). A crash between storing a batch's results and committing its offset
+   * leaves the group's offset behind the stored one; a partition with nothing left to read is
+   * never committed again, so tools would show lag that is not there. Committing them here
+   * never passes an unhandled record: they are what the handler stored with its results.
+   */
+  private async loadFloors(
+    storedOffsets: NonNullable<BatchHandler<T>['storedOffsets']>,
+  ): Promise<Map<string, bigint>> {
+    const stored = await storedOffsets(this.assignment);
+    const started = stored.filter((s) => BigInt(s.offset) > 0n);
+    if (started.length > 0) {
+      await this.consumer?.commitOffsets(started).catch((error: unknown) => {
+        // A rebalance meanwhile: the next assignment commits them again.
+        this.logger.warn(
+          `group ${this.options.groupId}: stored offsets not committed on assignment (${describe(error)})`,
+        );
+      });
+    }
+    return new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)]));
   }
 
   private async deadLetter(record: ConsumedRecord, error: unknown): Promise<void> {

@@ -15,7 +15,7 @@ import {
 import { decodeOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { storedOffsetsOf, toPartitionBatch } from '../live/live-order-view.handler';
 import type { ProjectorMetrics } from '../projector.metrics';
-import type { ProjectorOptions } from '../projector.options';
+import { FETCH_MAX_BYTES_PER_PARTITION, type ProjectorOptions } from '../projector.options';
 import type { OrderViewWriter } from '../view/order-view-writer';
 import {
   deleteRetiredGenerations,
@@ -67,6 +67,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
         groupId: this.groupId,
         topics: [options.topic],
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
         isRetriable: isRetriableProjectionError,
         logger: new Logger(`Consumer ${this.groupId}`),
       },

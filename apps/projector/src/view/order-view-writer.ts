@@ -11,7 +11,7 @@ import {
   lockPartition,
   notifyViewChanged,
   resolveParkedEvents,
-  saveCheckpoint,
+  saveBatch,
   saveDecisions,
   saveOrders,
   saveParkedEvents,
@@ -73,18 +73,23 @@ export class OrderViewWriter {
       const orderIds = [...new Set(batch.events.map((event) => event.envelope.orderId))];
       const start = await loadOrders(client, generation, orderIds);
       const outcome = projectBatch(start, batch.events);
-      await saveOrders(client, generation, outcome.changed.values());
-      await saveParkedEvents(client, generation, outcome.parked);
-      const parkedOrders = outcome.parked.map((event) => event.envelope.orderId);
-      const resumed = await this.resumeAsDecided(client, generation, parkedOrders);
-      await saveCheckpoint(client, generation, batch.topic, {
+      const checkpoint = {
+        topic: batch.topic,
         partition: batch.partition,
         nextOffset: batch.nextOffset,
         lastEventAt: latestOccurredAt(batch.events),
-      });
-      // Also for a replay: its generation may have become current meanwhile, and waking the
-      // query-service's waiters for nothing costs one lookup.
-      if (outcome.changed.size > 0 || resumed > 0) await notifyViewChanged(client);
+      };
+      // Notifying also for a replay: its generation may have become current meanwhile, and
+      // waking the query-service's waiters for nothing costs one lookup.
+      await saveBatch(client, generation, outcome.changed.values(), checkpoint, { notify: true });
+      if (outcome.parked.length > 0) {
+        // After the batch's rows: an order resumed here may have had events applied before one
+        // parked.
+        await saveParkedEvents(client, generation, outcome.parked);
+        const parkedOrders = outcome.parked.map((event) => event.envelope.orderId);
+        const resumed = await this.resumeAsDecided(client, generation, parkedOrders);
+        if (resumed > 0 && outcome.changed.size === 0) await notifyViewChanged(client);
+      }
       return { ...outcome, generation };
     });
   }
@@ -195,11 +200,13 @@ export class OrderViewWriter {
 
 function latestOccurredAt(events: PositionedEvent[]): string | null {
   let latest: string | null = null;
+  let latestTime = -Infinity;
   for (const { envelope } of events) {
+    const time = Date.parse(envelope.occurredAt);
     // A time that does not parse is the projection's to refuse; it must not fail the batch.
-    if (Number.isNaN(Date.parse(envelope.occurredAt))) continue;
-    if (latest === null || Date.parse(envelope.occurredAt) > Date.parse(latest)) {
+    if (time > latestTime) {
       latest = envelope.occurredAt;
+      latestTime = time;
     }
   }
   return latest;

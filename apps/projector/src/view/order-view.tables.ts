@@ -56,11 +56,20 @@ export async function loadOrders(
     document: OrderView | null;
     parked: boolean;
   }>(
+    // One primary key lookup per id, whatever the statistics say. The statistics of a
+    // generation lag behind it (a replay's new generation, a fresh table: autovacuum analyzes a
+    // minute later), and planned with them, a join hashed the whole generation on every batch and
+    // a lookup walked it through another index that starts with the generation. So the LIMIT
+    // keeps the lookup from being flattened into a join, and the generation reaches it as a
+    // subquery's value, which the planner estimates from the column's spread, not from its stale
+    // count of this one value.
     `SELECT id AS order_id, v.applied_events, v.event_ids, v.document,
             EXISTS (SELECT 1 FROM parked_events p
                      WHERE p.generation = $1 AND p.order_id = id AND p.resolution IS NULL) AS parked
        FROM unnest($2::text[]) AS id
-       LEFT JOIN order_view v ON v.generation = $1 AND v.order_id = id`,
+       LEFT JOIN LATERAL (
+         SELECT applied_events, event_ids, document FROM order_view
+          WHERE generation = (SELECT $1::integer) AND order_id = id LIMIT 1) v ON true`,
     [generation, orderIds],
   );
   const orders = new Map<string, StoredOrder>();
@@ -78,25 +87,8 @@ export async function loadOrders(
   return { orders, parkedOrders };
 }
 
-export async function saveOrders(
-  client: ClientBase,
-  generation: number,
-  orders: Iterable<StoredOrder>,
-): Promise<void> {
-  const rows = [...orders].map(({ view, appliedEvents, eventIds }) => ({
-    order_id: view.orderId,
-    customer_id: view.customerId,
-    status: view.status,
-    placed_at: view.placedAt,
-    version: view.version,
-    applied_events: appliedEvents,
-    event_ids: eventIds,
-    document: view,
-  }));
-  if (rows.length === 0) return;
-  // One statement for the whole batch; the rows travel as one JSON parameter.
-  await client.query(
-    `INSERT INTO order_view
+/** Upserts the rows of $2 (orderRowsJson) into generation $1: one statement for any number. */
+const UPSERT_ORDERS = `INSERT INTO order_view
        (generation, order_id, customer_id, status, placed_at, version, applied_events, event_ids,
         document)
      SELECT $1, r.order_id, r.customer_id, r.status, r.placed_at, r.version, r.applied_events,
@@ -107,8 +99,77 @@ export async function saveOrders(
      ON CONFLICT (generation, order_id) DO UPDATE
         SET status = EXCLUDED.status, version = EXCLUDED.version,
             applied_events = EXCLUDED.applied_events, event_ids = EXCLUDED.event_ids,
-            document = EXCLUDED.document`,
-    [generation, JSON.stringify(rows)],
+            document = EXCLUDED.document`;
+
+/** The rows travel as one JSON parameter. */
+function orderRowsJson(orders: StoredOrder[]): string {
+  return JSON.stringify(
+    orders.map(({ view, appliedEvents, eventIds }) => ({
+      order_id: view.orderId,
+      customer_id: view.customerId,
+      status: view.status,
+      placed_at: view.placedAt,
+      version: view.version,
+      applied_events: appliedEvents,
+      event_ids: eventIds,
+      document: view,
+    })),
+  );
+}
+
+export async function saveOrders(
+  client: ClientBase,
+  generation: number,
+  orders: Iterable<StoredOrder>,
+): Promise<void> {
+  const rows = [...orders];
+  if (rows.length === 0) return;
+  await client.query(UPSERT_ORDERS, [generation, orderRowsJson(rows)]);
+}
+
+export interface BatchCheckpoint {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+  lastEventAt: string | null;
+}
+
+/**
+ * What a batch writes, in one statement (one round trip): the rows it changed, the partition's
+ * next offset, and with `notify` the query-service's wake-up if rows changed. The checkpoint
+ * never moves backwards: after a switch the live consumer may read again events the new
+ * generation already holds, and skips them as duplicates.
+ */
+export async function saveBatch(
+  client: ClientBase,
+  generation: number,
+  orders: Iterable<StoredOrder>,
+  checkpoint: BatchCheckpoint,
+  { notify }: { notify: boolean },
+): Promise<void> {
+  const rows = [...orders];
+  // Data-modifying WITH queries run to completion whether or not the main query reads them.
+  await client.query(
+    `WITH saved AS (${UPSERT_ORDERS}),
+     checkpoint AS (
+       INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
+       VALUES ($1, $3, $4, $5, $6)
+       ON CONFLICT (generation, topic, partition) DO UPDATE
+          SET next_offset = greatest(projection_checkpoints.next_offset, EXCLUDED.next_offset),
+              last_event_at = greatest(projection_checkpoints.last_event_at,
+                                       EXCLUDED.last_event_at),
+              updated_at = now())
+     SELECT pg_notify($7, '') WHERE $8`,
+    [
+      generation,
+      orderRowsJson(rows),
+      checkpoint.topic,
+      checkpoint.partition,
+      checkpoint.nextOffset,
+      checkpoint.lastEventAt,
+      VIEW_CHANGED_CHANNEL,
+      notify && rows.length > 0,
+    ],
   );
 }
 
@@ -145,27 +206,6 @@ export interface Checkpoint {
   partition: number;
   nextOffset: string;
   lastEventAt: Date | null;
-}
-
-/**
- * Never moves backwards: after a switch the live consumer may read again events the new
- * generation already holds, and skips them as duplicates.
- */
-export async function saveCheckpoint(
-  client: ClientBase,
-  generation: number,
-  topic: string,
-  checkpoint: { partition: number; nextOffset: string; lastEventAt: string | null },
-): Promise<void> {
-  await client.query(
-    `INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (generation, topic, partition) DO UPDATE
-        SET next_offset = greatest(projection_checkpoints.next_offset, EXCLUDED.next_offset),
-            last_event_at = greatest(projection_checkpoints.last_event_at, EXCLUDED.last_event_at),
-            updated_at = now()`,
-    [generation, topic, checkpoint.partition, checkpoint.nextOffset, checkpoint.lastEventAt],
-  );
 }
 
 export async function readCheckpoints(
