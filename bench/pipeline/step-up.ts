@@ -22,6 +22,8 @@ export interface Step {
   p99Ms: number;
   /** The most a command went out after its due time (the driver falling behind). */
   maxLagMs: number;
+  /** Commands the driver sent per second: under the offered rate, the driver itself was short. */
+  sentPerSecond: number;
   /** Non-2xx answers and errors, by what they were. */
   failures: Map<string, number>;
   /** Outbox rows plus records past the projector's checkpoints when the last command was answered. */
@@ -35,25 +37,20 @@ export interface Step {
 
 export interface StepUp {
   steps: Step[];
-  /** The highest rate the pipeline kept up with. */
-  sustained: Step;
+  /** The highest rate the pipeline kept up with; undefined if the first step was saturated. */
+  sustained?: Step;
 }
 
 /** A step's backlog must be gone this soon after it: longer means the pipeline fell behind. */
 const DRAIN_TIMEOUT_MS = 10_000;
-/**
- * The driver shares the machine's cores: this late on its schedule, the cores are saturated
- * (its lateness counts in the latencies, which run from each command's due time).
- */
-const MAX_DRIVER_LAG_MS = 100;
 
 /**
  * Offers `POST /orders` on an open loop at a rate raised by `factor` step by step until a step
  * is saturated, then narrows the gap between the last good rate and that one `refinements`
  * times. A step is saturated when fewer than 95 % of the offered commands are answered 2xx per
- * second, any command fails, more than 1 s of events (at the offered rate) waits in the outbox
- * or on the topic when the step ends (relay or projector at under ~90 % of the command rate),
- * that backlog is not gone within 10 s, or the driver itself falling behind its schedule. The
+ * second, over 1 % of commands fail, more than 1 s of events (at the offered rate) waits in the
+ * outbox or on the topic when the step ends (relay or projector at under ~90 % of the command
+ * rate), that backlog is not gone within 10 s, or the driver cannot keep its schedule. The
  * pipeline drains between steps, so each starts level. Fails if nothing saturates.
  */
 export async function stepUp(
@@ -83,7 +80,7 @@ export async function stepUp(
     rate = Math.round(rate * settings.factor);
   }
   if (!bad) throw new Error(`no saturation within ${settings.maxSteps} steps: raise the rates`);
-  if (!good) throw new Error('the first step was saturated already: lower BENCH_START_RATE');
+  if (!good) return { steps };
   for (let refinement = 0; refinement < settings.refinements; refinement++) {
     const rate = Math.round((good.offered + bad.offered) / 2);
     if (rate === good.offered || rate === bad.offered) break;
@@ -113,21 +110,30 @@ async function runStep(
     p50Ms: percentile(result.commandMs, 50),
     p99Ms: percentile(result.commandMs, 99),
     maxLagMs: result.maxLagMs,
+    sentPerSecond: result.sent / result.sendingSeconds,
     failures: result.failures,
     backlogAtEnd: waiting.outbox + waiting.projector,
     drainSeconds: drained ? (Date.now() - drainStarted) / 1000 : undefined,
     cpu: usage,
   };
-  step.saturated = saturation(step);
+  step.saturated = saturation(step, seconds);
   return step;
 }
 
-function saturation(step: Step): string | undefined {
+/**
+ * Sustained means keeping up over the whole step; a stall of a few hundred milliseconds (a
+ * broker's or PostgreSQL's pause on two shared cores) can refuse a burst of commands or delay
+ * the driver once without the rate being past what the suite carries, so failures count past
+ * 1 % of the offered commands and the driver's lateness only when it lasts.
+ */
+function saturation(step: Step, seconds: number): string | undefined {
   const failed = [...step.failures.values()].reduce((sum, n) => sum + n, 0);
-  if (failed > 0) return `${failed} commands failed`;
+  if (failed > 0.01 * step.offered * seconds) return `${failed} commands failed`;
   if (step.achieved < 0.95 * step.offered) return 'under 95 % of commands answered in time';
   if (step.backlogAtEnd > step.offered) return 'over 1 s of events waiting at the end';
   if (step.drainSeconds === undefined) return 'the backlog did not drain within 10 s';
-  if (step.maxLagMs > MAX_DRIVER_LAG_MS) return 'the driver fell behind: the cores are saturated';
+  if (step.sentPerSecond < 0.95 * step.offered) {
+    return 'the driver could not keep its schedule: the cores are saturated';
+  }
   return undefined;
 }
