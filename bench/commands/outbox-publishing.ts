@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { withTransaction } from '../../libs/database/src/transaction';
 import {
@@ -66,12 +66,7 @@ export async function timeRawProducer(
   orders: readonly PlacedOrder[],
   batchSize: number,
 ): Promise<PublishRate> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  const producer = await connectRelayLikeProducer(kafka);
   try {
     const batches = inBatches(orders.map(toMessage), batchSize);
     await producer.send({ topic, acks: -1, messages: batches[0] });
@@ -81,6 +76,17 @@ export async function timeRawProducer(
   } finally {
     await producer.disconnect();
   }
+}
+
+/** A raw kafkajs producer with the relay's settings: idempotent, one request in flight. */
+export async function connectRelayLikeProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  return producer;
 }
 
 export async function outboxDepth(db: Pool): Promise<number> {

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { Pool } from 'pg';
 import { withTransaction } from '../../libs/database/src/transaction';
 import { createDurableTopic } from '../../test/infra/topics';
 import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
 import type { BenchKafka } from '../bench-kafka';
+import { connectRelayLikeProducer } from '../commands/outbox-publishing';
 import { PLACE_ORDER_BODY, appendPlacedOrders, placedOrder } from '../commands/placed-orders';
 import { runOpenLoop, type OpenLoopResult } from '../open-loop';
 
@@ -49,12 +50,7 @@ export async function rawProduces(
   seconds: number,
 ): Promise<OpenLoopResult> {
   await createDurableTopic(kafka, topic, partitions);
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  const producer = await connectRelayLikeProducer(kafka);
   try {
     const value = placedOrder(PLACE_ORDER_BODY).payload;
     const batcher = new LingerBatcher<Message>(LINGER_MS, (messages) =>
