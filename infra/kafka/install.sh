@@ -20,6 +20,8 @@ command -v mvn >/dev/null || { echo "mvn not found: Maven is required to fetch t
 
 tmp="$libs.partial.$$"
 rm -rf "$tmp"
+# On stderr: stdout is the directory, read by the launchers.
+echo "fetching the Kafka $version jars from Maven Central into $libs (first run only; a minute or two)" >&2
 mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
 touch "$tmp/.complete"
 rm -rf "$libs"

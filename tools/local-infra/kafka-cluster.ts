@@ -279,9 +279,12 @@ export class LocalKafkaCluster {
 
 /** Runs infra/kafka/install.sh (a no-op once the jars are cached) and returns the jar directory. */
 export async function installKafkaJars(): Promise<string> {
-  const { stdout } = await execFileAsync('bash', [join(REPO_ROOT, 'infra/kafka/install.sh')], {
+  const installing = execFileAsync('bash', [join(REPO_ROOT, 'infra/kafka/install.sh')], {
     maxBuffer: 10 * 1024 * 1024,
   });
+  // Its progress (the first fetch from Maven Central takes a minute or two) and Maven's errors.
+  installing.child.stderr?.pipe(process.stderr);
+  const { stdout } = await installing;
   const libs = stdout.trim().split('\n').pop();
   if (!libs || !existsSync(libs)) throw new Error(`Kafka jars not installed: ${stdout}`);
   return libs;

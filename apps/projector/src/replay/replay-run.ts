@@ -28,6 +28,8 @@ import {
 const TICK_MS = 500;
 /** How long the switch may hold back the live consumer while the replay closes the last gap. */
 const SWITCH_WITHIN_MS = 5_000;
+/** How often a running replay logs how far it got (the log `npm start` prints). */
+const PROGRESS_LOG_EVERY_MS = 10_000;
 
 export interface ReplayRunDependencies {
   pool: Pool;
@@ -50,6 +52,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   private readonly groupId: string;
   private ticker?: NodeJS.Timeout;
   private ticking = false;
+  private progressLoggedAt = Date.now();
   private stopped?: Promise<void>;
   private finished?: Promise<void>;
 
@@ -118,6 +121,17 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
     return storedOffsetsOf(this.deps.pool, this.replay.generation, assigned);
   }
 
+  /** Every PROGRESS_LOG_EVERY_MS, a line an operator watching the log can follow. */
+  private reportProgress({ processed, total }: { processed: number; total: number }): void {
+    const now = Date.now();
+    if (now - this.progressLoggedAt < PROGRESS_LOG_EVERY_MS) return;
+    this.progressLoggedAt = now;
+    const percent = total === 0 ? 100 : Math.floor((processed / total) * 100);
+    this.logger.log(
+      `replay ${this.replay.replayId}: ${processed} of ${total} events (${percent} %)`,
+    );
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
@@ -131,6 +145,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       }
       const progress = await replayProgress(pool, this.replay, options.topic);
       metrics.replayProgress.set(progress.total === 0 ? 1 : progress.processed / progress.total);
+      this.reportProgress(progress);
       if (!progress.caughtUp) return;
       if (await switchToReplayedGeneration(pool, this.replay, options.topic, SWITCH_WITHIN_MS)) {
         this.logger.log(
