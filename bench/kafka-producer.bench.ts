@@ -8,13 +8,11 @@
  * BENCH_KAFKA_CREDENTIALS, its SCRAM logins) uses a cluster you run; otherwise a local one is
  * started (and stopped) under .local/bench. Every client logs in as the cluster's super user.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Partitioners, type Message } from 'kafkajs';
 import { durableProducerSettings } from '../libs/kafka/src/producer-settings';
 import { ReliableProducer } from '../libs/kafka/src/reliable-producer';
 import { createDurableTopic } from '../test/infra/topics';
-import { installKafkaJars } from '../tools/local-infra/kafka-cluster';
+import { runKafkaTool } from '../tools/local-infra/kafka-cluster';
 import { BenchKafka } from './bench-kafka';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -92,14 +90,9 @@ async function main(): Promise<void> {
 
 /** Records/s as Kafka's own perf tool reports them for RECORDS records of RECORD_BYTES. */
 async function javaProducerPerformance(cluster: BenchKafka, topic: string): Promise<number> {
-  const libs = await installKafkaJars();
-  const { stdout } = await promisify(execFile)(
-    'java',
+  const stdout = await runKafkaTool(
+    'org.apache.kafka.tools.ProducerPerformance',
     [
-      '-Xmx512m',
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.ProducerPerformance',
       '--topic',
       topic,
       '--num-records',
@@ -115,7 +108,7 @@ async function javaProducerPerformance(cluster: BenchKafka, topic: string): Prom
       'acks=all',
       'enable.idempotence=true',
     ],
-    { maxBuffer: 10 * 1024 * 1024 },
+    { heapMb: 512 },
   );
   // Last line: "100000 records sent, 51234.5 records/sec (14.66 MB/sec), ..."
   const summary = /([\d.]+) records\/sec/.exec(stdout.trim().split('\n').pop() ?? '');

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { Kafka, Message } from 'kafkajs';
 import { Pool } from 'pg';
 import { withTransaction } from '../../libs/database/src/transaction';
 import { createDurableTopic } from '../../test/infra/topics';
-import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
+import { runKafkaTool } from '../../tools/local-infra/kafka-cluster';
 import type { BenchKafka } from '../bench-kafka';
 import { connectRelayLikeProducer } from '../commands/outbox-publishing';
 import { PLACE_ORDER_BODY, appendPlacedOrders, placedOrder } from '../commands/placed-orders';
@@ -24,13 +22,20 @@ export async function rawInsertTransactions(
   rate: number,
   seconds: number,
 ): Promise<OpenLoopResult> {
-  const pool = new Pool({ connectionString: writeDbUrl, max: POOL_MAX });
-  try {
-    return await runOpenLoop(rate, seconds, () =>
+  return withPool(writeDbUrl, (pool) =>
+    runOpenLoop(rate, seconds, () =>
       withTransaction(pool, (client) =>
         appendPlacedOrders(client, [placedOrder(PLACE_ORDER_BODY)]),
       ),
-    );
+    ),
+  );
+}
+
+/** A pool of the apps' default size for `run`, ended after it. */
+async function withPool<T>(url: string, run: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = new Pool({ connectionString: url, max: POOL_MAX });
+  try {
+    return await run(pool);
   } finally {
     await pool.end();
   }
@@ -109,15 +114,14 @@ export async function rawUpserts(
   rate: number,
   seconds: number,
 ): Promise<OpenLoopResult> {
-  const pool = new Pool({ connectionString: scratchDbUrl, max: POOL_MAX });
-  try {
+  return withPool(scratchDbUrl, async (pool) => {
     await pool.query(
       `CREATE TABLE IF NOT EXISTS raw_upserts
          (order_id text PRIMARY KEY, version int NOT NULL, view jsonb NOT NULL,
           updated_at timestamptz NOT NULL)`,
     );
     const view = JSON.stringify({ ...PLACE_ORDER_BODY, status: 'PLACED', total: 3_000 });
-    return await runOpenLoop(rate, seconds, () =>
+    return runOpenLoop(rate, seconds, () =>
       pool.query(
         `INSERT INTO raw_upserts (order_id, version, view, updated_at) VALUES ($1, 1, $2, now())
          ON CONFLICT (order_id) DO UPDATE
@@ -126,9 +130,7 @@ export async function rawUpserts(
         [randomUUID(), view],
       ),
     );
-  } finally {
-    await pool.end();
-  }
+  });
 }
 
 export interface EndToEndLatency {
@@ -149,14 +151,9 @@ export async function kafkaEndToEndLatency(
   bytes: number,
 ): Promise<EndToEndLatency> {
   await createDurableTopic(cluster.client('bench-e2e-latency'), topic, 1);
-  const libs = await installKafkaJars();
-  const { stdout } = await promisify(execFile)(
-    'java',
+  const stdout = await runKafkaTool(
+    'org.apache.kafka.tools.EndToEndLatency',
     [
-      '-Xmx256m',
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.EndToEndLatency',
       '--bootstrap-server',
       cluster.brokers.join(','),
       '--topic',
@@ -171,7 +168,7 @@ export async function kafkaEndToEndLatency(
       cluster.clientPropertiesFile(),
     ],
     // One record at a time takes a few seconds; a stuck tool must not hang the bench.
-    { maxBuffer: 10 * 1024 * 1024, timeout: 180_000 },
+    { heapMb: 256, timeoutMs: 180_000 },
   );
   // "Avg latency: 2.1234 ms" then "Percentiles: 50th = 2, 99th = 5, 99.9th = 9"
   const average = /Avg latency: ([\d.]+) ms/.exec(stdout);

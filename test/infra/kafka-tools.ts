@@ -1,33 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { toPropertiesFile } from '../../tools/local-infra/kafka-broker-settings';
-import { installKafkaJars } from '../../tools/local-infra/kafka-cluster';
+import { runKafkaTool } from '../../tools/local-infra/kafka-cluster';
 import { clientProperties } from '../../tools/local-infra/kafka-credentials';
 import { kafkaCredential } from './test-infra';
 
-const execFileAsync = promisify(execFile);
-
 /** kafka-consumer-groups (Kafka's own tool, from the jars) with `args`; its standard output. */
 async function consumerGroupCommand(brokers: string[], args: string[]): Promise<string> {
-  const libs = await installKafkaJars();
-  const { stdout } = await execFileAsync(
-    'java',
-    [
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-      '--bootstrap-server',
-      brokers.join(','),
-      '--command-config',
-      superUserClientConfig(),
-      ...args,
-    ],
-    { maxBuffer: 10 * 1024 * 1024 },
-  );
-  return stdout;
+  return runKafkaTool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', [
+    '--bootstrap-server',
+    brokers.join(','),
+    '--command-config',
+    superUserClientConfig(),
+    ...args,
+  ]);
 }
 
 let clientConfigFile: string | undefined;

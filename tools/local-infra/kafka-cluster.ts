@@ -278,7 +278,7 @@ export class LocalKafkaCluster {
 }
 
 /** Runs infra/kafka/install.sh (a no-op once the jars are cached) and returns the jar directory. */
-export async function installKafkaJars(): Promise<string> {
+async function installKafkaJars(): Promise<string> {
   const installing = execFileAsync('bash', [join(REPO_ROOT, 'infra/kafka/install.sh')], {
     maxBuffer: 10 * 1024 * 1024,
   });
@@ -288,6 +288,28 @@ export async function installKafkaJars(): Promise<string> {
   const libs = stdout.trim().split('\n').pop();
   if (!libs || !existsSync(libs)) throw new Error(`Kafka jars not installed: ${stdout}`);
   return libs;
+}
+
+/**
+ * Runs one of Kafka's own Java tools (`mainClass`, from the jars) with `args`; its standard
+ * output. `heapMb` caps its heap beside the brokers; `timeoutMs` ends a tool that hangs.
+ */
+export async function runKafkaTool(
+  mainClass: string,
+  args: string[],
+  { heapMb, timeoutMs }: { heapMb?: number; timeoutMs?: number } = {},
+): Promise<string> {
+  const libs = await installKafkaJars();
+  const heap = heapMb === undefined ? [] : [`-Xmx${heapMb}m`];
+  const { stdout } = await execFileAsync(
+    'java',
+    [...heap, '-cp', `${libs}/*`, mainClass, ...args],
+    {
+      maxBuffer: 10 * 1024 * 1024,
+      timeout: timeoutMs,
+    },
+  );
+  return stdout;
 }
 
 /**
