@@ -316,7 +316,7 @@ export class ReliableConsumer<T> {
     // Loaded now, not only by the first batch: a partition with nothing left to read gets no
     // batch, and its stored offset must still reach Kafka (see loadFloors).
     this.floors = undefined;
-    this.floorOf('').catch(() => undefined);
+    if (this.handler.storedOffsets) this.assignmentFloors().catch(() => undefined);
   }
 
   private stopForGood(reason: string): void {
@@ -500,10 +500,15 @@ export class ReliableConsumer<T> {
   /** The stored offset of a partition of the current assignment (-1 when the handler keeps none). */
   private async floorOf(partitionKey: string): Promise<bigint> {
     if (!this.handler.storedOffsets) return -1n;
-    this.floors ??= this.loadFloors(this.handler.storedOffsets.bind(this.handler));
+    return (await this.assignmentFloors()).get(partitionKey) ?? -1n;
+  }
+
+  /** The assignment's stored offsets, loaded once per assignment (again after a failed load). */
+  private async assignmentFloors(): Promise<Map<string, bigint>> {
+    this.floors ??= this.loadFloors(this.handler.storedOffsets!.bind(this.handler));
     const floors = this.floors;
     try {
-      return (await floors).get(partitionKey) ?? -1n;
+      return await floors;
     } catch (error) {
       if (this.floors === floors) this.floors = undefined;
       throw error;
