@@ -21,7 +21,7 @@
  *    at a time, to a topic of its own. Alternating, BENCH_ROUNDS runs each, best of each.
  *
  * Infrastructure: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or bench:kafka's cluster under
- * .local/bench/kafka (ports 19392/29392/39392); DATABASE_ADMIN_URL, or PostgreSQL under
+ * .local/bench/kafka (ports 19392/19402/19412); DATABASE_ADMIN_URL, or PostgreSQL under
  * .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330). A fresh database and fresh topics
  * per run; everything started is stopped at the end, on failure and Ctrl-C too. The bench logs
  * in to Kafka as the super user and provisions the service's topics and ACLs; the service logs

@@ -21,7 +21,7 @@
  *    view must equal the live one.
  *
  * Infrastructure as bench:commands: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or the
- * cluster under .local/bench/kafka (ports 19392/29392/39392); DATABASE_ADMIN_URL, or
+ * cluster under .local/bench/kafka (ports 19392/19402/19412); DATABASE_ADMIN_URL, or
  * PostgreSQL under .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330). Fresh databases and
  * topics; everything started is stopped at the end, on failure and Ctrl-C too. The projector
  * logs in to Kafka as its own principal, with its ACLs provisioned by the bench (super user).

@@ -21,7 +21,7 @@
  *
  * Infrastructure as bench:commands: DATABASE_ADMIN_URL, or PostgreSQL under
  * .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330); KAFKA_BROKERS (with
- * BENCH_KAFKA_CREDENTIALS), or the cluster under .local/bench/kafka (ports 19392/29392/39392),
+ * BENCH_KAFKA_CREDENTIALS), or the cluster under .local/bench/kafka (ports 19392/19402/19412),
  * started for part 2 only so that its brokers take no CPU from part 1. The apps log in to Kafka
  * as their own principals, with topics and ACLs provisioned by the bench (super user).
  * Everything started is stopped at the end, on failure and Ctrl-C too.

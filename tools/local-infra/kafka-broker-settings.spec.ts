@@ -16,18 +16,28 @@ describe('local Kafka node settings', () => {
   it('gives each node its own client and controller port', () => {
     expect([1, 2, 3].map((id) => nodePorts(19092, id))).toEqual([
       { client: 19092, controller: 19093 },
-      { client: 29092, controller: 29093 },
-      { client: 39092, controller: 39093 },
+      { client: 19102, controller: 19103 },
+      { client: 19112, controller: 19113 },
     ]);
+  });
+
+  it('keeps every port of the default clusters below the ephemeral range, where a client socket could hold it', () => {
+    const EPHEMERAL_PORTS_START = 32_768;
+    // The suite (npm start), the test cluster, npm start under test, and the benches.
+    for (const portBase of [19092, 19192, 19292, 19392]) {
+      for (const id of [1, 2, 3]) {
+        expect(nodePorts(portBase, id).controller).toBeLessThan(EPHEMERAL_PORTS_START);
+      }
+    }
   });
 
   it('makes every node a broker and a controller of one static three-voter quorum', () => {
     expect(node2['process.roles']).toBe('broker,controller');
     expect(node2['node.id']).toBe('2');
     expect(node2['controller.quorum.voters']).toBe(
-      '1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093',
+      '1@127.0.0.1:19093,2@127.0.0.1:19103,3@127.0.0.1:19113',
     );
-    expect(node2.listeners).toBe('CLIENT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+    expect(node2.listeners).toBe('CLIENT://127.0.0.1:19102,CONTROLLER://127.0.0.1:19103');
     expect(node2['log.dirs']).toBe('/data/node-2');
   });
 

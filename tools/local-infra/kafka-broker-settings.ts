@@ -32,14 +32,21 @@ export const KAFKA_NODE_COUNT = 3;
  */
 export const rackOf = (nodeId: number): string => `rack-${nodeId}`;
 
+const NODE_PORT_STRIDE = 10;
+
 export interface KafkaNodePorts {
   client: number;
   controller: number;
 }
 
-/** Node n (1-based) listens on portBase + (n-1)*10000 for clients and one above for the controller. */
+/**
+ * Node n (1-based) listens on portBase + (n-1)*10 for clients and one above for the controller.
+ * The nodes sit side by side so that, from the default bases (19092, 19192, …), every port stays
+ * below the range the OS hands out for outgoing connections (32768 and up on Linux): a port in
+ * it can be held by any client socket at the moment a node starts, and the node then fails to bind.
+ */
 export function nodePorts(portBase: number, nodeId: number): KafkaNodePorts {
-  const client = portBase + (nodeId - 1) * 10_000;
+  const client = portBase + (nodeId - 1) * NODE_PORT_STRIDE;
   return { client, controller: client + 1 };
 }
 

@@ -25,7 +25,7 @@ import {
   writePidFile,
   type StartedProcess,
 } from './processes';
-import { waitFor } from './wait-for';
+import { StopWaiting, waitFor } from './wait-for';
 
 const execFileAsync = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '../..');
@@ -34,7 +34,7 @@ const PROBE_TOPIC = '__cluster_probe';
 export interface LocalKafkaClusterOptions {
   /** Holds the cluster id, each node's config, data, log and pid file. Kept across restarts. */
   dataDir: string;
-  /** Client port of node 1; node n uses portBase + (n-1)*10000 (controller: one above). */
+  /** Client port of node 1; node n uses portBase + (n-1)*10 (controller: one above). */
   portBase?: number;
   heapMb?: number;
   /** SCRAM users created when the cluster is formatted, besides the super user. */
@@ -57,6 +57,12 @@ export class LocalKafkaCluster {
   constructor(options: LocalKafkaClusterOptions) {
     this.dataDir = resolve(options.dataDir);
     this.portBase = options.portBase ?? 19092;
+    const lastPort = nodePorts(this.portBase, KAFKA_NODE_COUNT).controller;
+    if (!Number.isInteger(this.portBase) || this.portBase < 1024 || lastPort > 65_535) {
+      throw new Error(
+        `Kafka port base ${options.portBase} must be an integer from 1024 to ${65_535 - (lastPort - this.portBase)}`,
+      );
+    }
     this.heapMb = options.heapMb ?? 512;
     this.principals = options.principals ?? Object.values(APP_PRINCIPALS);
     this.log = options.log ?? (() => undefined);
@@ -100,7 +106,14 @@ export class LocalKafkaCluster {
       { mode: 0o600 },
     );
     for (const id of this.nodeIds) this.spawnNode(libs, id);
-    await this.waitUntilReady({ timeoutMs });
+    await waitUntilKafkaReady(this.bootstrapServers, {
+      timeoutMs,
+      brokerCount: KAFKA_NODE_COUNT,
+      sasl: this.superUserSasl,
+      // A node that exits while starting (a port taken, a bad config) never becomes ready:
+      // say so at once, with the reason from its log, rather than after the whole timeout.
+      giveUpIf: () => this.exitedNodeReport(),
+    });
   }
 
   async stop(): Promise<void> {
@@ -141,6 +154,18 @@ export class LocalKafkaCluster {
       brokerCount: KAFKA_NODE_COUNT,
       sasl: this.superUserSasl,
     });
+  }
+
+  /** Why the start cannot succeed, if one of the nodes it spawned is no longer running. */
+  private exitedNodeReport(): string | undefined {
+    const exited = this.nodeIds.find((id) => !this.isNodeRunning(id));
+    if (exited === undefined) return undefined;
+    const logFile = join(this.nodeDir(exited), 'broker.log');
+    const errors = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((line) => /\b(ERROR|FATAL)\b|Exception/.test(line))
+      .slice(-5);
+    return [`kafka node ${exited} exited while starting; from ${logFile}:`, ...errors].join('\n  ');
   }
 
   /** Client properties of the super user for Kafka's CLI tools (`--command-config`). */
@@ -318,7 +343,18 @@ export async function runKafkaTool(
  */
 export async function waitUntilKafkaReady(
   bootstrapServers: string[],
-  { timeoutMs, brokerCount, sasl }: { timeoutMs: number; brokerCount: number; sasl: SASLOptions },
+  {
+    timeoutMs,
+    brokerCount,
+    sasl,
+    giveUpIf = () => undefined,
+  }: {
+    timeoutMs: number;
+    brokerCount: number;
+    sasl: SASLOptions;
+    /** Checked on every probe: a reason ends the wait at once, as an error saying it. */
+    giveUpIf?: () => string | undefined;
+  },
 ): Promise<void> {
   const admin = new Kafka({
     clientId: 'kafka-readiness-probe',
@@ -332,6 +368,8 @@ export async function waitUntilKafkaReady(
   try {
     await waitFor(
       async () => {
+        const reason = giveUpIf();
+        if (reason !== undefined) throw new StopWaiting(reason);
         await admin.connect();
         const { brokers } = await admin.describeCluster();
         if (brokers.length < brokerCount) return false;

@@ -1,4 +1,4 @@
-import { waitFor, withTimeout } from './wait-for';
+import { StopWaiting, waitFor, withTimeout } from './wait-for';
 
 describe('waitFor', () => {
   it('resolves with the first value the probe returns', async () => {
@@ -20,6 +20,19 @@ describe('waitFor', () => {
         { timeoutMs: 50, intervalMs: 5, description: 'the broker' },
       ),
     ).rejects.toThrow(/Timed out after 50 ms waiting for the broker: connection refused/);
+  });
+
+  it('gives up at once when the probe says waiting cannot help', async () => {
+    let calls = 0;
+    const waiting = waitFor(
+      () => {
+        calls += 1;
+        throw new StopWaiting('the broker exited');
+      },
+      { timeoutMs: 60_000, intervalMs: 1, description: 'the broker' },
+    );
+    await expect(waiting).rejects.toThrow(new StopWaiting('the broker exited'));
+    expect(calls).toBe(1);
   });
 });
 

@@ -5,9 +5,13 @@ export interface WaitOptions {
   description: string;
 }
 
+/** Thrown by a probe when waiting longer cannot help: waitFor rethrows it at once. */
+export class StopWaiting extends Error {}
+
 /**
  * Polls `probe` until it returns a value other than undefined/false, or throws once the deadline
- * passes. Errors thrown by the probe count as "not yet"; the last one is reported on timeout.
+ * passes. Errors thrown by the probe count as "not yet" (the last one is reported on timeout),
+ * except StopWaiting, which ends the wait.
  */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -20,6 +24,7 @@ export async function waitFor<T>(
       const result = await probe();
       if (result !== undefined && result !== false) return result;
     } catch (error) {
+      if (error instanceof StopWaiting) throw error;
       lastError = error;
     }
     if (Date.now() >= deadline) {

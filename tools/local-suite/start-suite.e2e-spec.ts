@@ -7,14 +7,15 @@ import { Client } from 'pg';
 import { freePort } from '../../test/infra/free-port';
 import { uniqueName } from '../../test/infra/test-infra';
 import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
+import { nodePorts } from '../local-infra/kafka-broker-settings';
 import { readCredentials, scramSasl } from '../local-infra/kafka-credentials';
-import { waitFor, withTimeout } from '../local-infra/wait-for';
+import { StopWaiting, waitFor, withTimeout } from '../local-infra/wait-for';
 
 const root = resolve(__dirname, '../..');
 // Beside the test cluster's ports (19192 → 19292 by default), so that two checkouts running their
 // suites side by side (TEST_KAFKA_PORT_BASE) do not collide here either.
 const KAFKA_PORT_BASE = TEST_KAFKA_PORT_BASE + 100;
-const kafkaBrokers = [0, 10_000, 20_000].map((offset) => `127.0.0.1:${KAFKA_PORT_BASE + offset}`);
+const kafkaBrokers = [1, 2, 3].map((id) => `127.0.0.1:${nodePorts(KAFKA_PORT_BASE, id).client}`);
 
 /**
  * The README's start command: brings up Kafka ×3, PostgreSQL and the three apps, stops all of
@@ -92,7 +93,7 @@ describe('npm start (the whole suite)', () => {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     await waitFor(
       () => {
-        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+        if (child.exitCode !== null) throw new StopWaiting(`npm start exited early:\n${output}`);
         return output.includes('Ctrl-C stops everything');
       },
       { timeoutMs: 300_000, intervalMs: 500, description: 'the suite to report ready' },
