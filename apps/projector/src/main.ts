@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
 import { createHttpApp, listen, runApp, serveOpenApi } from '@app/http-platform';
+import { serveAdminConsole } from './admin/admin-console';
 import { projectorEnv } from './projector.config';
 import { ProjectorModule } from './projector.module';
 
@@ -12,5 +13,6 @@ runApp('projector', async () => {
     description:
       'Keeps the order view from the order-events topic. Admin API (Bearer token): replay and its cancel, status, parked events.',
   });
+  await serveAdminConsole(app);
   await listen(app, config.http);
 });

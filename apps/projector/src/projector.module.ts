@@ -43,6 +43,7 @@ export class ProjectorModule {
     const topics = orderEventTopics(config.orderEvents);
     const projection = ProjectionModule.forRoot({
       topic: topics.events.name,
+      deadLetterTopic: topics.deadLetters.name,
       groupId: config.projection.PROJECTOR_GROUP_ID,
       partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
     });

@@ -1,6 +1,8 @@
 /** What the projector's parts need to know of its configuration. */
 export interface ProjectorOptions {
   topic: string;
+  /** Where the live consumer moves records it can never decode. */
+  deadLetterTopic: string;
   /** The live consumer group; replays use groups of their own. */
   groupId: string;
   partitionsConsumedConcurrently: number;

@@ -171,6 +171,8 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
       projection: 'order-view',
       status: 'live',
       currentGeneration: 1,
+      // The poison record of the dead-letter test above.
+      deadLettered: 1,
       replay: null,
     });
     expect(status.partitions).toHaveLength(6);

@@ -166,6 +166,12 @@ export class KafkaClient {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** How many records the topic holds now: from each partition's start offset to its end. */
+  async recordCount(topic: string): Promise<number> {
+    const offsets = await (await this.connectedAdmin()).fetchTopicOffsets(topic);
+    return offsets.reduce((sum, { high, low }) => sum + Number(BigInt(high) - BigInt(low)), 0);
+  }
+
   /** Removes a consumer group that is done (for example a finished replay's). */
   async deleteGroup(groupId: string): Promise<void> {
     await (await this.connectedAdmin()).deleteGroups([groupId]);

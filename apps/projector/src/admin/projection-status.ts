@@ -20,6 +20,8 @@ export interface ProjectionStatus {
   status: 'live' | 'rebuilding';
   currentGeneration: number;
   partitions: PartitionLag[];
+  /** Records in the dead-letter topic: undecodable ones the projection stepped over. */
+  deadLettered: number;
   /** The latest replay, running or finished; null before the first. */
   replay: {
     replayId: string;
@@ -41,11 +43,12 @@ export class ProjectionStatusReader {
   ) {}
 
   async read(): Promise<ProjectionStatus> {
-    const { topic } = this.options;
+    const { topic, deadLetterTopic } = this.options;
     const generation = await currentGeneration(this.pool);
-    const [checkpoints, endOffsets, replay] = await Promise.all([
+    const [checkpoints, endOffsets, deadLettered, replay] = await Promise.all([
       readCheckpoints(this.pool, generation, topic),
       this.kafka.endOffsets(topic),
+      this.kafka.recordCount(deadLetterTopic),
       latestReplay(this.pool),
     ]);
     const now = Date.now();
@@ -63,6 +66,7 @@ export class ProjectionStatusReader {
       status: replay?.status === 'running' ? 'rebuilding' : 'live',
       currentGeneration: generation,
       partitions,
+      deadLettered,
       replay:
         replay && progress
           ? {
