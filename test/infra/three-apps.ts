@@ -16,11 +16,20 @@ import { readHandle } from './infra-handle';
  * the query-service reading it with its own read-only role.
  */
 export class ThreeAppsUnderTest {
-  readonly projector = new ProjectorUnderTest();
-  readonly commands = new CommandServiceUnderTest({ ORDER_EVENTS_TOPIC: this.projector.topic });
+  readonly projector: ProjectorUnderTest;
+  readonly commands: CommandServiceUnderTest;
   projectorApp!: RunningApp;
   commandApp!: RunningApp;
   queryApp!: RunningApp;
+
+  /** `env`: set for all three apps. */
+  constructor(private readonly env: Record<string, string> = {}) {
+    this.projector = new ProjectorUnderTest(env);
+    this.commands = new CommandServiceUnderTest({
+      ...env,
+      ORDER_EVENTS_TOPIC: this.projector.topic,
+    });
+  }
 
   async setUp(): Promise<void> {
     await buildApps();
@@ -36,7 +45,7 @@ export class ThreeAppsUnderTest {
       {
         name: 'query-service',
         port: await freePort(),
-        env: { DATABASE_URL: queryUrl, LOG_LEVEL: 'warn' },
+        env: { DATABASE_URL: queryUrl, LOG_LEVEL: 'warn', ...this.env },
       },
       () => undefined,
     );

@@ -1,5 +1,13 @@
-import { Module, RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import {
+  Injectable,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { HttpTracingInterceptor, isTracing, stopTracing } from '@app/tracing';
 import { LoggerModule } from 'nestjs-pino';
 import type { ErrorMapper } from './api-error';
 import { ApiExceptionFilter } from './api-exception.filter';
@@ -16,6 +24,14 @@ export interface PlatformOptions {
   readinessChecks: Type<ReadinessCheck>[];
   /** Turns the app's own errors (domain refusals, conflicts) into HTTP refusals. */
   mapError?: ErrorMapper;
+}
+
+/** Exports the spans still buffered when the app stops. */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return stopTracing();
+  }
 }
 
 /**
@@ -54,6 +70,10 @@ export class PlatformModule {
           useFactory: (checks: ReadinessCheck[]) => new HealthService(checks),
           inject: [READINESS_CHECKS],
         },
+        // Only while tracing is on (OTEL_TRACES_EXPORTER): off, requests pay nothing for it.
+        ...(isTracing()
+          ? [{ provide: APP_INTERCEPTOR, useClass: HttpTracingInterceptor }, TracingShutdown]
+          : []),
       ],
       exports: [MetricsRegistry],
     };

@@ -1,4 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, isTracing, linksFromHeaders } from '@app/tracing';
 import { KafkaMetrics } from './kafka.metrics';
 import type { ReliableProducer } from './reliable-producer';
 import type { ConsumedRecord, TopicPartition, TopicPartitionOffset } from './kafka.types';
@@ -417,13 +419,31 @@ export class ReliableConsumer<T> {
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
       if (!context.proceed()) return 'abandoned';
       try {
-        await this.handler.handleBatch({
-          topic,
-          partition,
-          items,
-          nextOffset,
-          highWatermark: context.highWatermark,
-        });
+        await inSpan(
+          `${topic} process`,
+          {
+            // A span per batch of its own, linked to each record's producing trace: a batch has
+            // many origins, and a replay reads records whose traces ended long ago.
+            root: true,
+            kind: SpanKind.CONSUMER,
+            links: isTracing() ? linksFromHeaders(items.map((item) => item.record)) : [],
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.consumer.group.name': this.options.groupId,
+              'messaging.destination.name': topic,
+              'messaging.destination.partition.id': String(partition),
+              'messaging.batch.message_count': items.length,
+            },
+          },
+          () =>
+            this.handler.handleBatch({
+              topic,
+              partition,
+              items,
+              nextOffset,
+              highWatermark: context.highWatermark,
+            }),
+        );
         this.failing.delete(context.partitionKey);
         return 'done';
       } catch (error) {

@@ -10,6 +10,7 @@ import {
   type OrderState,
   type OrderStatus,
 } from '@app/order-domain';
+import { inSpan } from '@app/tracing';
 import { IdempotencyKeys } from './idempotency-keys';
 import { OrderEventStore, StreamVersionConflictError } from './order-event-store';
 
@@ -61,7 +62,15 @@ export class OrderCommandHandler {
     private readonly idempotencyKeys: IdempotencyKeys,
   ) {}
 
-  async execute(command: OrderCommand, context: CommandContext): Promise<OrderCommandResult> {
+  execute(command: OrderCommand, context: CommandContext): Promise<OrderCommandResult> {
+    const attributes = { 'order.id': command.orderId, 'order.command': command.type };
+    return inSpan(command.type, { attributes }, () => this.executeWithRetries(command, context));
+  }
+
+  private async executeWithRetries(
+    command: OrderCommand,
+    context: CommandContext,
+  ): Promise<OrderCommandResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await withTransaction(this.store.pool, (client) =>

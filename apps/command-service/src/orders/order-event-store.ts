@@ -11,6 +11,7 @@ import {
   type OrderEventEnvelope,
   type OrderEventMetadata,
 } from '@app/order-events';
+import { inSpan, traceHeaders } from '@app/tracing';
 
 /** Another writer appended to the order after it was read: the decision was made on stale state. */
 export class StreamVersionConflictError extends Error {
@@ -93,7 +94,20 @@ export class OrderEventStore {
    * concurrent append of the same version makes PostgreSQL refuse this one (primary key), which
    * surfaces as StreamVersionConflictError once the other transaction commits.
    */
-  async append(
+  append(
+    client: PoolClient,
+    orderId: string,
+    expectedVersion: number,
+    events: readonly OrderEvent[],
+    metadata: OrderEventMetadata,
+  ): Promise<OrderEventEnvelope[]> {
+    const attributes = { 'order.id': orderId, 'order.version': expectedVersion + events.length };
+    return inSpan('order_events append', { attributes }, () =>
+      this.appendInSpan(client, orderId, expectedVersion, events, metadata),
+    );
+  }
+
+  private async appendInSpan(
     client: PoolClient,
     orderId: string,
     expectedVersion: number,
@@ -122,6 +136,9 @@ export class OrderEventStore {
         throw new Error(`refusing to store ${envelope.type} its readers refuse: ${reading.reason}`);
       }
     }
+    // The append's trace context travels with each event (outbox row, then Kafka record), so that
+    // the relay's send and the projector's batch can link back to this command.
+    const tracing = traceHeaders();
     try {
       // One round trip for both tables; unnest keeps the array order, so outbox ids follow versions.
       await client.query(
@@ -145,7 +162,9 @@ export class OrderEventStore {
           JSON.stringify(metadata),
           envelopes.map((envelope) => envelope.occurredAt),
           envelopes.map((envelope) => JSON.stringify(envelope)),
-          envelopes.map((envelope) => JSON.stringify(orderEventHeaders(envelope))),
+          envelopes.map((envelope) =>
+            JSON.stringify({ ...orderEventHeaders(envelope), ...tracing }),
+          ),
           envelopes.map((envelope) => envelope.schemaVersion),
         ],
       );

@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { Client } from 'pg';
+import { SpanKind } from '@opentelemetry/api';
 import { ReliableProducer, type OutgoingRecord } from '@app/kafka';
+import { inSpan, linksFromHeaders } from '@app/tracing';
 import type { OutboxRelayOptions } from './outbox.config';
 import { OutboxMetrics } from './outbox.metrics';
 import { HeldLease } from './relay-lease';
@@ -159,7 +161,23 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private send(batch: OutboxRow[]): InFlightBatch {
-    const acknowledged = this.producer.send(this.options.topic, batch.map(toRecord)).then(
+    // A span per send, linked to the commands that stored its events; each record keeps its
+    // command's traceparent, for the consumers to link to in turn.
+    const sending = inSpan(
+      `${this.options.topic} publish`,
+      {
+        root: true,
+        kind: SpanKind.PRODUCER,
+        links: linksFromHeaders(batch),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': this.options.topic,
+          'messaging.batch.message_count': batch.length,
+        },
+      },
+      () => this.producer.send(this.options.topic, batch.map(toRecord)),
+    );
+    const acknowledged = sending.then(
       () => true,
       (error: unknown) => {
         this.metrics.publishFailures.inc();

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { withTransaction } from '@app/database';
+import { inSpan } from '@app/tracing';
 import { projectBatch, type BatchOutcome, type PositionedEvent } from './project-batch';
 import {
   generationBeingBuilt,
@@ -63,7 +64,19 @@ export class OrderNotParkedError extends Error {
 export class OrderViewWriter {
   constructor(@Inject(Pool) private readonly pool: Pool) {}
 
-  async applyBatch(
+  applyBatch(
+    target: TargetGeneration,
+    batch: PartitionBatch,
+  ): Promise<BatchOutcome & { generation: number }> {
+    const attributes = {
+      'order_view.target': String(target),
+      'messaging.destination.partition.id': String(batch.partition),
+      'order_view.events': batch.events.length,
+    };
+    return inSpan('order_view write', { attributes }, () => this.write(target, batch));
+  }
+
+  private async write(
     target: TargetGeneration,
     batch: PartitionBatch,
   ): Promise<BatchOutcome & { generation: number }> {

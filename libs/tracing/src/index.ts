@@ -1,0 +1,4 @@
+export { HttpTracingInterceptor } from './http-tracing.interceptor';
+export { inSpan } from './in-span';
+export { linksFromHeaders, traceHeaders } from './trace-headers';
+export { isTracing, startTracing, stopTracing, tracer, tracesExporters } from './tracing';
