@@ -1,7 +1,7 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
-import { boundaries, pureDomain } from './eslint.boundaries.mjs';
+import { boundaries, noBuiltInKafkaTransport, pureDomain } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.local/', 'coverage/', '*.mjs'] },
@@ -29,5 +29,6 @@ export default tseslint.config(
   },
   boundaries,
   pureDomain,
+  noBuiltInKafkaTransport,
   prettier,
 );
