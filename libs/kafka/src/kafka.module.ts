@@ -172,7 +172,7 @@ export class KafkaModule {
             ),
         },
       ],
-      exports: [ReliableKafkaServer],
+      exports: [ReliableKafkaServer, ...(offsets ? [offsets] : [])],
     };
   }
 }

@@ -48,6 +48,11 @@ export interface ReliableKafkaServerOptions<T> extends Omit<
   decode: (record: ConsumedRecord) => T;
   /** Where to resume on assignment; Kafka's committed offsets when absent. */
   offsets?: StoredOffsets;
+  /**
+   * The topic each `@EventPattern` consumes, for patterns that are logical names (the topic's
+   * name is configuration: decorators are static); a pattern not listed is the topic's name.
+   */
+  topics?: Record<string, string>;
 }
 
 export type ReliableKafkaStatus = 'listening' | 'closed';
@@ -74,7 +79,8 @@ export type ReliableKafkaStatus = 'listening' | 'closed';
  * `KafkaErrorPassThroughFilter` as the last resort instead.
  *
  * One consumer group per server, one handler per topic; the topics subscribed to are those of
- * the handlers. Built by `KafkaModule.forTransport`.
+ * the handlers (`topics` maps a logical pattern to its configured topic). Built by
+ * `KafkaModule.forTransport`.
  */
 export class ReliableKafkaServer<T = unknown>
   extends Server<Record<string, never>, ReliableKafkaStatus>
@@ -82,6 +88,8 @@ export class ReliableKafkaServer<T = unknown>
 {
   override readonly transportId = RELIABLE_KAFKA_TRANSPORT;
   private consumer?: ReliableConsumer<T>;
+  /** Topic → the pattern of its handler. */
+  private readonly patterns = new Map<string, string>();
   private closing?: Promise<void>;
 
   constructor(
@@ -146,7 +154,14 @@ export class ReliableKafkaServer<T = unknown>
           `@EventPattern(${pattern}) is declared more than once: one handler per topic, since a batch is committed once`,
         );
       }
-      topics.push(pattern);
+      const topic = this.options.topics?.[pattern] ?? pattern;
+      if (this.patterns.has(topic) && this.patterns.get(topic) !== pattern) {
+        throw new Error(
+          `@EventPattern(${pattern}) and @EventPattern(${this.patterns.get(topic)}) both consume ${topic}`,
+        );
+      }
+      this.patterns.set(topic, pattern);
+      topics.push(topic);
     }
     if (topics.length === 0) {
       throw new Error('ReliableKafkaServer has no @EventPattern(topic, { batch: true }) handler');
@@ -180,10 +195,8 @@ export class ReliableKafkaServer<T = unknown>
 
   /** One partition batch through the handler's Nest pipeline; resolves once it completed. */
   private async dispatch(batch: ConsumedBatch<T>): Promise<void> {
-    const handler = this.getHandlerByPattern(batch.topic) as MessageHandler<
-      KafkaBatchItem<T>[],
-      KafkaBatchContext
-    > | null;
+    const handler = this.messageHandlers.get(this.patterns.get(batch.topic) ?? batch.topic) as
+      MessageHandler<KafkaBatchItem<T>[], KafkaBatchContext> | undefined;
     // Cannot happen: the consumer subscribes to the handlers' topics only.
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
     const { items } = batch;

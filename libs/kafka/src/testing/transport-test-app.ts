@@ -27,6 +27,9 @@ import { KafkaBatchContext, type KafkaBatchItem } from '../kafka-batch.context';
 import type { KafkaSaslCredentials } from '../kafka.config';
 import { KafkaModule } from '../kafka.module';
 
+/** The handler's pattern: a logical name, bound to the test's topic by the server's `topics`. */
+const TEST_EVENTS = 'test-events';
+
 export interface BatchSink {
   handle(items: KafkaBatchItem<string>[], context: KafkaBatchContext): Promise<void>;
 }
@@ -107,7 +110,7 @@ export function transportTestApp(options: TransportTestAppOptions): DynamicModul
   @UseInterceptors(AroundBatch)
   @UseFilters(NoteAndRethrow)
   class BatchController {
-    @EventPattern(options.topic, { batch: true })
+    @EventPattern(TEST_EVENTS, { batch: true })
     handle(
       @Payload() items: KafkaBatchItem<string>[],
       @Ctx() context: KafkaBatchContext,
@@ -139,6 +142,7 @@ export function transportTestApp(options: TransportTestAppOptions): DynamicModul
       }),
       KafkaModule.forTransport({
         groupId: options.groupId,
+        topics: { [TEST_EVENTS]: options.topic },
         decode: (record) => record.value!.toString(),
         ...(options.deadLetterTopic && { deadLetterTopic: () => options.deadLetterTopic! }),
       }),
