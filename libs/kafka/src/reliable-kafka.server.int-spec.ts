@@ -76,7 +76,7 @@ describe('ReliableKafkaServer: @EventPattern batch handlers on the real cluster'
     return entry.partitions.find((p) => p.partition === 0)?.offset ?? '-1';
   }
 
-  it('commits a batch only after the handler resolved, with the guard and the interceptor around it', async () => {
+  it('commits a batch only after the handler resolved, with the guard, the interceptor and the pipe around it', async () => {
     const topic = await createTopic('transport-commit', 1);
     const groupId = uniqueName('transport-commit-group');
     await producer.send(
@@ -104,7 +104,7 @@ describe('ReliableKafkaServer: @EventPattern batch handlers on the real cluster'
 
     await waitFor(() => held !== undefined, { timeoutMs: 60_000, description: 'a first batch' });
     expect(await committed(groupId, topic)).toBe('-1');
-    expect(probe.seen.map((entry) => entry.by)).toEqual(['guard', 'before']);
+    expect(probe.seen.map((entry) => entry.by)).toEqual(['guard', 'before', 'pipe']);
     release();
 
     await waitFor(async () => (await committed(groupId, topic)) === '5', {
@@ -113,9 +113,10 @@ describe('ReliableKafkaServer: @EventPattern batch handlers on the real cluster'
     });
     expect(held!.committedWhileHeld).toBe('-1');
     expect(handled).toEqual(['a', 'b', 'c', 'd', 'e']);
-    // Every batch went through the guard, then the interceptor, which saw the handler complete.
+    // The batch went through the guard, then the interceptor, the pipe, the handler, and the
+    // interceptor saw it complete.
     const first = probe.seen.filter((entry) => entry.nextOffset === held!.nextOffset);
-    expect(first.map((entry) => entry.by)).toEqual(['guard', 'before', 'after']);
+    expect(first.map((entry) => entry.by)).toEqual(['guard', 'before', 'pipe', 'after']);
     expect(probe.seen.filter((entry) => entry.by === 'filter')).toEqual([]);
   });
 
@@ -239,9 +240,12 @@ describe('ReliableKafkaServer: @EventPattern batch handlers on the real cluster'
     );
 
     const first = startAppProcess({ topic, group, partitions, handledFile, pauseAfter: 1_000 });
-    await waitForOutput(first, 'MID_BATCH');
-    first.child.kill('SIGKILL');
-    await exited(first.child);
+    try {
+      await waitForOutput(first, 'MID_BATCH');
+    } finally {
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+    }
 
     // Kafka's own tool, from outside: nothing committed past a record the handler had not seen.
     const afterCrash = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);

@@ -1,8 +1,8 @@
 /**
  * The test app of ReliableKafkaServer (reliable-kafka.server.int-spec.ts): a controller whose
  * `@EventPattern(topic, { batch: true })` handler hands each batch to a `BatchSink` the test
- * gives, behind a guard, an interceptor and an exception filter that note what they see in a
- * `Probe`. The guard refuses any batch holding a record whose value is `FORBIDDEN`; the filter
+ * gives, behind a guard, an interceptor, a pipe on the payload and an exception filter that
+ * note what they see in a `Probe`. The guard refuses any batch holding a record whose value is `FORBIDDEN`; the filter
  * catches `SinkError`s only (the rest meets the transport's last-resort filter).
  */
 import {
@@ -18,6 +18,7 @@ import {
   type DynamicModule,
   type ExecutionContext,
   type NestInterceptor,
+  type PipeTransform,
   type RpcExceptionFilter,
   type ArgumentsHost,
 } from '@nestjs/common';
@@ -44,10 +45,10 @@ export class SinkError extends Error {
   }
 }
 
-/** What the enhancers saw, in order: `guard`, `before`, `after`, `filter` entries. */
+/** What the enhancers saw, in order: `guard`, `before`, `pipe`, `after`, `filter` entries. */
 export class Probe {
   readonly seen: {
-    by: 'guard' | 'before' | 'after' | 'filter';
+    by: 'guard' | 'before' | 'pipe' | 'after' | 'filter';
     partition: number;
     nextOffset: string;
     error?: string;
@@ -97,6 +98,16 @@ export function transportTestApp(options: TransportTestAppOptions): DynamicModul
     }
   }
 
+  /** Sees the payload of every batch; the context, as a pipe has none, through the guard's note. */
+  @Injectable()
+  class NotePayload implements PipeTransform<KafkaBatchItem<string>[]> {
+    transform(items: KafkaBatchItem<string>[]): KafkaBatchItem<string>[] {
+      const last = probe.seen[probe.seen.length - 1];
+      probe.seen.push({ by: 'pipe', partition: last.partition, nextOffset: last.nextOffset });
+      return items;
+    }
+  }
+
   @Catch(SinkError)
   class NoteAndRethrow implements RpcExceptionFilter<unknown> {
     catch(exception: unknown, host: ArgumentsHost): Observable<never> {
@@ -112,7 +123,7 @@ export function transportTestApp(options: TransportTestAppOptions): DynamicModul
   class BatchController {
     @EventPattern(TEST_EVENTS, { batch: true })
     handle(
-      @Payload() items: KafkaBatchItem<string>[],
+      @Payload(NotePayload) items: KafkaBatchItem<string>[],
       @Ctx() context: KafkaBatchContext,
     ): Promise<void> {
       return options.sink.handle(items, context);
