@@ -170,7 +170,8 @@ export class ReliableKafkaServer<T = unknown>
   }
 
   private async start(): Promise<void> {
-    if (this.consumer) return;
+    // Closed (a shutdown that came first) or started already: nothing to start.
+    if (this.consumer || this.closing) return;
     const { decode, offsets, ...consumerOptions } = this.options;
     const handler: BatchHandler<T> = {
       decode,
