@@ -52,3 +52,28 @@ export const pureDomain = {
     ],
   },
 };
+
+// Production code consumes Kafka through libs/kafka's ReliableKafkaServer or ReliableConsumer,
+// never through @nestjs/microservices' own Kafka transport: it commits offsets before or
+// regardless of the handler's outcome (auto-commit), one message per handler call, with no
+// stored-offset seeking, DLQ or liveness. bench/ is exempt: its naive projector is that transport
+// on purpose, as the baseline bench:pipeline compares against.
+const BUILT_IN_KAFKA =
+  'the built-in Kafka transport auto-commits; use ReliableKafkaServer (libs/kafka)';
+export const noBuiltInKafkaTransport = {
+  files: ['apps/**/*.ts', 'libs/**/*.ts'],
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: "MemberExpression[object.name='Transport'][property.name='KAFKA']",
+        message: `Transport.KAFKA: ${BUILT_IN_KAFKA}.`,
+      },
+      {
+        selector:
+          'ImportDeclaration[source.value=/^@nestjs\\/microservices/] ImportSpecifier[imported.name=/^(ServerKafka|ClientKafka|ClientKafkaProxy|KafkaContext)$/]',
+        message: `ServerKafka, ClientKafka and KafkaContext belong to ${BUILT_IN_KAFKA}.`,
+      },
+    ],
+  },
+};

@@ -2,7 +2,7 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import { boundaries, pureDomain } from './eslint.boundaries.mjs';
+import { boundaries, noBuiltInKafkaTransport, pureDomain } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.local/', 'coverage/', '*.mjs'] },
@@ -40,5 +40,6 @@ export default tseslint.config(
   },
   boundaries,
   pureDomain,
+  noBuiltInKafkaTransport,
   prettier,
 );

@@ -59,4 +59,26 @@ describe('import boundaries (eslint)', () => {
     expect(rulesHit(results, 'imports-nest.ts')).toEqual(['no-restricted-imports']);
     expect(rulesHit(results, 'imports-own.ts')).toEqual([]);
   });
+
+  it('keeps the built-in auto-committing Kafka transport out of apps and libs, not out of bench/', async () => {
+    const builtIn = {
+      'transport-kafka.ts': `import { Transport } from '@nestjs/microservices';\nexport const options = { transport: Transport.KAFKA };\n`,
+      'server-kafka.ts': `import { ServerKafka } from '@nestjs/microservices';\nexport const server = ServerKafka;\n`,
+      'client-kafka.ts': `import { ClientKafka, KafkaContext } from '@nestjs/microservices';\nexport const client = [ClientKafka, KafkaContext];\n`,
+      'reliable.ts': `import { EventPattern, Transport } from '@nestjs/microservices';\nexport const allowed = [EventPattern, Transport.TCP];\n`,
+    };
+    for (const dir of ['apps/projector/src', 'libs/kafka/src']) {
+      const results = await lint(dir, builtIn);
+      expect(rulesHit(results, 'transport-kafka.ts')).toEqual(['no-restricted-syntax']);
+      expect(rulesHit(results, 'server-kafka.ts')).toEqual(['no-restricted-syntax']);
+      expect(rulesHit(results, 'client-kafka.ts')).toEqual([
+        'no-restricted-syntax',
+        'no-restricted-syntax',
+      ]);
+      expect(rulesHit(results, 'reliable.ts')).toEqual([]);
+    }
+    const bench = await lint('bench/pipeline', builtIn);
+    expect(rulesHit(bench, 'transport-kafka.ts')).toEqual([]);
+    expect(rulesHit(bench, 'server-kafka.ts')).toEqual([]);
+  });
 });

@@ -82,7 +82,11 @@ export class ProjectorMetrics {
     });
   }
 
-  recordBatch(mode: ProjectionMode, batch: ConsumedBatch<unknown>, outcome: BatchOutcome): void {
+  recordBatch(
+    mode: ProjectionMode,
+    batch: Pick<ConsumedBatch<unknown>, 'partition' | 'items'>,
+    outcome: BatchOutcome,
+  ): void {
     this.batchSize.observe({ mode }, batch.items.length);
     this.applied.inc({ mode }, outcome.applied);
     this.duplicates.inc({ mode }, outcome.duplicates);

@@ -2,10 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
-import { orderEventTopics } from '@app/order-events';
+import { decodeOrderEventRecord, orderEventTopics } from '@app/order-events';
 import { AdminController } from './admin/admin.controller';
 import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard';
 import { ProjectionStatusReader } from './admin/projection-status';
+import { LiveOrderViewController, ORDER_EVENTS } from './live/live-order-view.controller';
 import { LiveOrderViewHandler } from './live/live-order-view.handler';
 import type { ProjectorConfig } from './projector.config';
 import { mapProjectorError } from './projector-error-mapper';
@@ -62,18 +63,21 @@ export class ProjectorModule {
           mapError: mapProjectorError,
         }),
         projection,
-        KafkaModule.forConsumer({
+        // The live projection: LiveOrderViewController's batches, served by ReliableKafkaServer
+        // (connected in main.ts); replays run consumers of their own.
+        KafkaModule.forTransport({
           groupId: config.projection.PROJECTOR_GROUP_ID,
-          topics: [topics.events.name],
+          topics: { [ORDER_EVENTS]: topics.events.name },
+          decode: decodeOrderEventRecord,
           deadLetterTopic: () => topics.deadLetters.name,
-          handler: LiveOrderViewHandler,
+          offsets: LiveOrderViewHandler,
           imports: [projection],
           partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
           maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
           isRetriable: isRetriableProjectionError,
         }),
       ],
-      controllers: [AdminController],
+      controllers: [AdminController, LiveOrderViewController],
       providers: [
         { provide: ADMIN_TOKEN, useValue: config.admin.ADMIN_TOKEN },
         AdminTokenGuard,

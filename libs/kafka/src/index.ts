@@ -15,7 +15,12 @@ export {
   UnsafeKafkaSettingsError,
 } from './kafka.errors';
 export { KafkaMetrics } from './kafka.metrics';
-export { KafkaModule, type KafkaConsumerRegistration } from './kafka.module';
+export { KafkaBatchContext, type KafkaBatchInfo, type KafkaBatchItem } from './kafka-batch.context';
+export {
+  KafkaModule,
+  type KafkaConsumerRegistration,
+  type KafkaTransportRegistration,
+} from './kafka.module';
 export { KafkaReadinessCheck } from './kafka.readiness';
 export type {
   ConsumedRecord,
@@ -35,5 +40,14 @@ export {
   type KafkaLogger,
   type ReliableConsumerOptions,
 } from './reliable-consumer';
+export {
+  KafkaErrorPassThroughFilter,
+  RELIABLE_KAFKA_TRANSPORT,
+  ReliableKafkaServer,
+  connectReliableKafka,
+  createReliableKafkaMicroservice,
+  type ReliableKafkaServerOptions,
+  type StoredOffsets,
+} from './reliable-kafka.server';
 export { ReliableProducer } from './reliable-producer';
 export type { TopicSpec } from './topic-spec';

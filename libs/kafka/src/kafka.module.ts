@@ -18,6 +18,21 @@ import {
   type ReliableConsumerOptions,
 } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
+import {
+  ReliableKafkaServer,
+  type ReliableKafkaServerOptions,
+  type StoredOffsets,
+} from './reliable-kafka.server';
+
+export interface KafkaTransportRegistration<T> extends Omit<
+  ReliableKafkaServerOptions<T>,
+  'offsets'
+> {
+  /** A provider class of the app keeping the offsets stored with the results; added here. */
+  offsets?: Type<StoredOffsets>;
+  /** Modules whose providers `offsets` injects. */
+  imports?: ModuleMetadata['imports'];
+}
 
 const KAFKA_MODULE_OPTIONS = Symbol('KAFKA_MODULE_OPTIONS');
 
@@ -38,10 +53,10 @@ export interface KafkaConsumerRegistration<T> extends Omit<ReliableConsumerOptio
  * than acks=all + idempotence + one in-flight request; booting it creates missing topics and, in
  * strict durability, refuses to start when a topic or the brokers fall short of the contract.
  *
- * Consumers are declared with `KafkaModule.forConsumer` and a handler provider rather than a
- * custom @nestjs/microservices transport: that transport's model is one message per
- * @EventPattern handler, which hides exactly what effectively-once projection needs (whole
- * partition batches, the offset to store with the results, seeking on assignment).
+ * Consumers are declared either the Nest way, `KafkaModule.forTransport` and
+ * `@EventPattern(topic, { batch: true })` handlers served by `ReliableKafkaServer`, or with
+ * `KafkaModule.forConsumer` and a `BatchHandler` provider. Both run on `ReliableConsumer`:
+ * whole partition batches, the offset to store with the results, seeking on assignment.
  */
 @Module({})
 export class KafkaModule {
@@ -125,6 +140,39 @@ export class KafkaModule {
         },
       ],
       exports: [ReliableConsumer, handler],
+    };
+  }
+
+  /**
+   * The app's `ReliableKafkaServer`: a @nestjs/microservices transport whose consumer group
+   * serves the app's `@EventPattern(topic, { batch: true })` handlers. Connect it with
+   * `connectReliableKafka(app)` (hybrid app) or `createReliableKafkaMicroservice(module)`.
+   */
+  static forTransport<T>(registration: KafkaTransportRegistration<T>): DynamicModule {
+    const { offsets, imports = [], ...serverOptions } = registration;
+    return {
+      module: KafkaModule,
+      imports,
+      providers: [
+        ...(offsets ? [offsets] : []),
+        {
+          provide: ReliableKafkaServer,
+          inject: [KafkaClient, ReliableProducer, KafkaMetrics, ...(offsets ? [offsets] : [])],
+          useFactory: (
+            client: KafkaClient,
+            deadLetters: ReliableProducer,
+            metrics: KafkaMetrics,
+            storedOffsets?: StoredOffsets,
+          ) =>
+            new ReliableKafkaServer<T>(
+              client,
+              { ...serverOptions, offsets: storedOffsets },
+              deadLetters,
+              metrics,
+            ),
+        },
+      ],
+      exports: [ReliableKafkaServer, ...(offsets ? [offsets] : [])],
     };
   }
 }

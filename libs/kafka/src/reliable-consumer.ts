@@ -13,6 +13,12 @@ export interface ConsumedBatch<T> {
   /** The offset after the batch: what to store as "read up to" together with the results. */
   nextOffset: string;
   highWatermark: string;
+  /**
+   * Sends a heartbeat to the group now. The consumer already heartbeats every
+   * `heartbeatIntervalMs` while a batch runs; this is for a handler that wants to know at once
+   * whether the batch is still its own (it rejects once the member lost its assignment).
+   */
+  heartbeat: () => Promise<void>;
 }
 
 export interface BatchHandler<T> {
@@ -102,6 +108,7 @@ interface BatchContext {
   /** False (or throws) once the batch is no longer this member's to finish. */
   proceed: () => boolean;
   highWatermark: string;
+  heartbeat: () => Promise<void>;
 }
 
 /**
@@ -339,10 +346,16 @@ export class ReliableConsumer<T> {
     // kafkajs heartbeats only between batches or when asked: a long batch (a lock wait, retries
     // of a database outage) must not get the member evicted.
     let lostMembership: Error | undefined;
-    const pump = setInterval(() => {
-      payload.heartbeat().catch((error: unknown) => {
+    const heartbeat = async () => {
+      try {
+        await payload.heartbeat();
+      } catch (error) {
         if (isMembershipLost(error)) lostMembership ??= error as Error;
-      });
+        throw error;
+      }
+    };
+    const pump = setInterval(() => {
+      heartbeat().catch(() => undefined);
     }, this.settings.heartbeatIntervalMs);
     const proceed = () => {
       if (lostMembership) throw lostMembership;
@@ -380,6 +393,7 @@ export class ReliableConsumer<T> {
         partitionKey,
         proceed,
         highWatermark: batch.highWatermark,
+        heartbeat,
       };
       const outcome = await this.handle(context, items, nextOffset, {
         attempts: this.settings.attemptsBeforeIsolating,
@@ -442,6 +456,7 @@ export class ReliableConsumer<T> {
               items,
               nextOffset,
               highWatermark: context.highWatermark,
+              heartbeat: context.heartbeat,
             }),
         );
         this.failing.delete(context.partitionKey);

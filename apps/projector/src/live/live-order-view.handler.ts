@@ -1,32 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import type {
-  BatchHandler,
   ConsumedBatch,
-  ConsumedRecord,
+  StoredOffsets,
   TopicPartition,
   TopicPartitionOffset,
 } from '@app/kafka';
-import { decodeOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
+import type { OrderEventEnvelope } from '@app/order-events';
 import { currentGeneration, readCheckpoints } from '../view/order-view.tables';
 import { OrderViewWriter, type PartitionBatch } from '../view/order-view-writer';
 import { ProjectorMetrics } from '../projector.metrics';
 
-/** The live consumer group: keeps the current generation of the view up to date. */
+/** What projecting a partition batch needs of it. */
+export type ProjectedBatch<T> = Pick<
+  ConsumedBatch<T>,
+  'topic' | 'partition' | 'items' | 'nextOffset'
+>;
+
+/**
+ * The live projection: keeps the current generation of the view up to date. Its batches come
+ * through the Kafka transport (LiveOrderViewController); its checkpoints are where the
+ * transport's consumer resumes on assignment.
+ */
 @Injectable()
-export class LiveOrderViewHandler implements BatchHandler<OrderEventEnvelope> {
+export class LiveOrderViewHandler implements StoredOffsets {
   constructor(
     @Inject(Pool) private readonly pool: Pool,
     private readonly writer: OrderViewWriter,
     private readonly metrics: ProjectorMetrics,
   ) {}
 
-  /** Throws for a record that is not an envelope: the consumer moves it to the DLQ. */
-  decode(record: ConsumedRecord): OrderEventEnvelope {
-    return decodeOrderEventRecord(record);
-  }
-
-  async handleBatch(batch: ConsumedBatch<OrderEventEnvelope>): Promise<void> {
+  async handleBatch(batch: ProjectedBatch<OrderEventEnvelope>): Promise<void> {
     const outcome = await this.writer.applyBatch('current', toPartitionBatch(batch));
     this.metrics.recordBatch('live', batch, outcome);
   }
@@ -38,7 +42,7 @@ export class LiveOrderViewHandler implements BatchHandler<OrderEventEnvelope> {
 }
 
 export function toPartitionBatch<T extends OrderEventEnvelope | undefined>(
-  batch: ConsumedBatch<T>,
+  batch: ProjectedBatch<T>,
 ): PartitionBatch {
   const events = [];
   for (const { record, value } of batch.items) {
