@@ -27,6 +27,16 @@ export const boundaries = {
             from: './apps',
             message: 'Libraries must not import apps.',
           },
+          // The projector's live projection and its replays build on the same view layer and
+          // consumer, never on each other.
+          ...[
+            ['live', 'replay'],
+            ['replay', 'live'],
+          ].map(([target, from]) => ({
+            target: `./apps/projector/src/${target}`,
+            from: `./apps/projector/src/${from}`,
+            message: 'Live consumption and replays share apps/projector/src/view, not each other.',
+          })),
         ],
       },
     ],

@@ -50,6 +50,16 @@ describe('import boundaries (eslint)', () => {
     expect(rulesHit(results, 'imports-lib.ts')).toEqual([]);
   });
 
+  it("keeps the projector's live projection and its replays apart, both on the view layer", async () => {
+    const results = await lint('apps/projector/src/replay', {
+      'imports-live.ts': `import { LiveOrderViewHandler } from '../../live/live-order-view.handler';\nexport const leaked = LiveOrderViewHandler;\n`,
+      'imports-view.ts': `import { toPartitionBatch } from '../../view/consumed-batches';\nexport const allowed = toPartitionBatch;\n`,
+    });
+
+    expect(rulesHit(results, 'imports-live.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesHit(results, 'imports-view.ts')).toEqual([]);
+  });
+
   it('keeps the order domain free of frameworks and infrastructure', async () => {
     const results = await lint('libs/order-domain/src', {
       'imports-nest.ts': `import { Injectable } from '@nestjs/common';\nexport const leaked = Injectable;\n`,

@@ -13,9 +13,9 @@ import {
   type TopicPartitionOffset,
 } from '@app/kafka';
 import { decodeOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
-import { storedOffsetsOf, toPartitionBatch } from '../live/live-order-view.handler';
 import type { ProjectorMetrics } from '../projector.metrics';
 import { FETCH_MAX_BYTES_PER_PARTITION, type ProjectorOptions } from '../projector.options';
+import { storedOffsetsOf, toPartitionBatch } from '../view/consumed-batches';
 import type { OrderViewWriter } from '../view/order-view-writer';
 import {
   deleteRetiredGenerations,
