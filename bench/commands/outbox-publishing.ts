@@ -21,7 +21,12 @@ export function makePlacedOrders(count: number): PlacedOrder[] {
   return Array.from({ length: count }, () => placedOrder(PLACE_ORDER_BODY));
 }
 
-/** Empties the event store, then stores `orders` (events and outbox rows) in one transaction. */
+/**
+ * Empties the event store, then stores `orders` (events and outbox rows) in one transaction.
+ * The fill's aftermath is then settled before the clock starts: autovacuum would otherwise take
+ * up the 100k rows just inserted, and the checkpointer their pages, during the relay's drain,
+ * on CPU the raw kafkajs side does not share.
+ */
 export async function fillOutbox(db: Pool, orders: readonly PlacedOrder[]): Promise<void> {
   await db.query('TRUNCATE order_events, outbox, idempotency_keys');
   await withTransaction(db, async (client) => {
@@ -29,12 +34,19 @@ export async function fillOutbox(db: Pool, orders: readonly PlacedOrder[]): Prom
       await appendPlacedOrders(client, orders.slice(start, start + FILL_CHUNK));
     }
   });
+  await db.query('VACUUM ANALYZE order_events, outbox');
+  await db.query('CHECKPOINT');
 }
 
 /**
  * Polls the outbox depth every 100 ms until it is empty. The clock starts at the first poll that
  * sees rows gone, so the relay's start-up (connections, lock, first batch) is not counted, and the
  * rate is the rows left at that poll over the time until none are.
+ *
+ * The depth is read from the ids' range, two index lookups, not by count(*): counting 50k rows
+ * every 100 ms took PostgreSQL 8-13 ms each time, a tenth of a core taken from the relay's side
+ * only, on a machine whose cores the brokers already share. fillOutbox's ids are contiguous and
+ * the relay deletes whole batches oldest first, so the range is exactly the rows left.
  */
 export async function timeOutboxDrain(
   db: Pool,
@@ -44,7 +56,7 @@ export async function timeOutboxDrain(
   const deadline = Date.now() + timeoutMs;
   let start: { at: bigint; remaining: number } | undefined;
   for (;;) {
-    const remaining = await outboxDepth(db);
+    const remaining = await outboxIdRange(db);
     const now = process.hrtime.bigint();
     if (start === undefined && remaining < total) start = { at: now, remaining };
     if (start !== undefined && remaining === 0) return rate(start.remaining, now - start.at);
@@ -87,6 +99,14 @@ export async function connectRelayLikeProducer(kafka: Kafka): Promise<Producer> 
   });
   await producer.connect();
   return producer;
+}
+
+/** Rows from the oldest id to the newest: the depth, while the ids left are contiguous. */
+async function outboxIdRange(db: Pool): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT coalesce(max(id) - min(id) + 1, 0)::int AS n FROM outbox',
+  );
+  return rows[0].n;
 }
 
 export async function outboxDepth(db: Pool): Promise<number> {
