@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { Client } from 'pg';
 import { SpanKind } from '@opentelemetry/api';
 import { ReliableProducer, type OutgoingRecord } from '@app/kafka';
-import { inSpan, linksFromHeaders } from '@app/tracing';
+import { inSpan, isTracing, linksFromHeaders } from '@app/tracing';
 import type { OutboxRelayOptions } from './outbox.config';
 import { OutboxMetrics } from './outbox.metrics';
 import { HeldLease } from './relay-lease';
@@ -168,7 +168,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       {
         root: true,
         kind: SpanKind.PRODUCER,
-        links: linksFromHeaders(batch),
+        links: isTracing() ? linksFromHeaders(batch) : [],
         attributes: {
           'messaging.system': 'kafka',
           'messaging.destination.name': this.options.topic,
