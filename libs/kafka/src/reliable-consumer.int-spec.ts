@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { type Admin } from 'kafkajs';
 import { Pool } from 'pg';
@@ -14,9 +13,10 @@ import {
   uniqueName,
   type TestDatabase,
 } from '../../../test/infra/test-infra';
+import { exited, startScript, waitForOutput } from '../../../test/infra/script-process';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
 import { createDurableTopic } from '../../../test/infra/topics';
-import { waitFor, withTimeout } from '../../../tools/local-infra/wait-for';
+import { waitFor } from '../../../tools/local-infra/wait-for';
 import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
@@ -271,53 +271,15 @@ describe('ReliableConsumer on the real cluster', () => {
     }
 
     function startConsumerProcess(topic: string, group: string, extraEnv: Record<string, string>) {
-      // tsx as a loader in this very process, not its CLI: the CLI runs the script in a child of
-      // its own, which a SIGKILL to the CLI would leave running after the test.
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', resolve(__dirname, 'testing/consume-into-postgres.ts')],
-        {
-          cwd: resolve(__dirname, '../../..'),
-          env: {
-            ...process.env,
-            BROKERS: kafkaBrokers().join(','),
-            KAFKA_SASL_USERNAME: kafkaCredential().username,
-            KAFKA_SASL_PASSWORD: kafkaCredential().password,
-            TOPIC: topic,
-            GROUP: group,
-            DATABASE_URL: database.url,
-            ...extraEnv,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      const output = { text: '' };
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-      return { child, output };
+      return startScript(resolve(__dirname, 'testing/consume-into-postgres.ts'), {
+        BROKERS: kafkaBrokers().join(','),
+        KAFKA_SASL_USERNAME: kafkaCredential().username,
+        KAFKA_SASL_PASSWORD: kafkaCredential().password,
+        TOPIC: topic,
+        GROUP: group,
+        DATABASE_URL: database.url,
+        ...extraEnv,
+      });
     }
   });
 });
-
-async function waitForOutput(
-  process: { child: ChildProcess; output: { text: string } },
-  marker: string,
-): Promise<void> {
-  await waitFor(
-    () => {
-      if (process.child.exitCode !== null)
-        throw new Error(`consumer exited:\n${process.output.text}`);
-      return process.output.text.includes(marker);
-    },
-    { timeoutMs: 120_000, description: `consumer output ${marker}` },
-  );
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return withTimeout(
-    new Promise<void>((done) => child.once('exit', () => done())),
-    30_000,
-    'consumer process exit',
-  );
-}

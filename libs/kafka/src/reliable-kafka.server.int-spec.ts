@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,9 +10,10 @@ import {
   testKafka,
   uniqueName,
 } from '../../../test/infra/test-infra';
+import { exited, startScript, waitForOutput } from '../../../test/infra/script-process';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
 import { createDurableTopic } from '../../../test/infra/topics';
-import { waitFor, withTimeout } from '../../../tools/local-infra/wait-for';
+import { waitFor } from '../../../tools/local-infra/wait-for';
 import type { KafkaBatchContext, KafkaBatchItem } from './kafka-batch.context';
 import { durableProducerSettings } from './producer-settings';
 import { createReliableKafkaMicroservice } from './reliable-kafka.server';
@@ -321,54 +321,16 @@ function startAppProcess(options: {
   handledFile: string;
   pauseAfter?: number;
 }) {
-  // tsx as a loader in this very process, not its CLI: the CLI runs the script in a child of its
-  // own, which a SIGKILL to the CLI would leave running after the test.
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(__dirname, 'testing/transport-test-app.main.ts')],
-    {
-      cwd: resolve(__dirname, '../../..'),
-      env: {
-        ...process.env,
-        BROKERS: kafkaBrokers().join(','),
-        KAFKA_SASL_USERNAME: kafkaCredential().username,
-        KAFKA_SASL_PASSWORD: kafkaCredential().password,
-        TOPIC: options.topic,
-        PARTITIONS: String(options.partitions),
-        GROUP: options.group,
-        HANDLED_FILE: options.handledFile,
-        ...(options.pauseAfter !== undefined && {
-          PAUSE_MID_BATCH_AFTER: String(options.pauseAfter),
-        }),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output = { text: '' };
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-  return { child, output };
-}
-
-async function waitForOutput(
-  process: { child: ChildProcess; output: { text: string } },
-  marker: string,
-): Promise<void> {
-  await waitFor(
-    () => {
-      if (process.child.exitCode !== null)
-        throw new Error(`test app exited:\n${process.output.text}`);
-      return process.output.text.includes(marker);
-    },
-    { timeoutMs: 120_000, description: `test app output ${marker}` },
-  );
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return withTimeout(
-    new Promise<void>((done) => child.once('exit', () => done())),
-    30_000,
-    'test app exit',
-  );
+  return startScript(resolve(__dirname, 'testing/transport-test-app.main.ts'), {
+    BROKERS: kafkaBrokers().join(','),
+    KAFKA_SASL_USERNAME: kafkaCredential().username,
+    KAFKA_SASL_PASSWORD: kafkaCredential().password,
+    TOPIC: options.topic,
+    PARTITIONS: String(options.partitions),
+    GROUP: options.group,
+    HANDLED_FILE: options.handledFile,
+    ...(options.pauseAfter !== undefined && {
+      PAUSE_MID_BATCH_AFTER: String(options.pauseAfter),
+    }),
+  });
 }
