@@ -19,8 +19,8 @@ export interface DirectUpsertSettings {
 /**
  * The projector's database work and nothing else: each partition's events, in offset order,
  * folded with projectOrderEvent into rows kept in memory, and written in batches of
- * `batchSize`, each one transaction holding the changed rows and the partition's checkpoint,
- * with the projector's own SQL (saveBatch: the rows and the checkpoint in one statement). No
+ * `batchSize`, each one transaction holding the changed rows, their history rows and the
+ * partition's checkpoint, with the projector's own SQL (saveBatch: all of it in one statement). No
  * Kafka, no decoding, no reading rows back, no locks, no NOTIFY.
  */
 export async function timeDirectUpserts(
@@ -65,6 +65,7 @@ async function upsertPartition(
   for (let start = 0; start < events.length; start += batchSize) {
     const batch = events.slice(start, start + batchSize);
     const changed = new Map<string, StoredOrder>();
+    const history: OrderEventEnvelope[] = [];
     for (const event of batch) {
       const stored = rows.get(event.orderId);
       const outcome = projectOrderEvent(stored?.view, event);
@@ -74,6 +75,7 @@ async function upsertPartition(
       const next = storedAfter(stored, event, outcome.view, { applied: true });
       rows.set(event.orderId, next);
       changed.set(event.orderId, next);
+      history.push(outcome.event);
     }
     const checkpoint = {
       topic,
@@ -82,7 +84,9 @@ async function upsertPartition(
       lastEventAt: latestOccurredAt(batch),
     };
     await withTransaction(pool, (client) =>
-      saveBatch(client, FIRST_GENERATION, changed.values(), checkpoint, { notify: false }),
+      saveBatch(client, FIRST_GENERATION, { orders: changed.values(), history }, checkpoint, {
+        notify: false,
+      }),
     );
   }
 }

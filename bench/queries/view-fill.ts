@@ -10,8 +10,8 @@ const FIRST_GENERATION = 1;
 
 /**
  * Stores `count` orders in the read database's current generation as the projector would
- * have: each the fold of a valid history along a random path, written with the projector's
- * own saveOrders. Returns their ids.
+ * have: each the fold of a valid history along a random path, with its history rows, written
+ * with the projector's own saveOrders. Returns their ids.
  */
 export async function fillView(
   databaseUrl: string,
@@ -22,14 +22,16 @@ export async function fillView(
   const orderIds: string[] = [];
   try {
     for (let start = 0; start < count; start += CHUNK) {
-      const orders = Array.from({ length: Math.min(CHUNK, count - start) }, () => {
-        const events = orderHistory(randomUUID(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]);
+      const histories = Array.from({ length: Math.min(CHUNK, count - start) }, () =>
+        orderHistory(randomUUID(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]),
+      );
+      const orders = histories.map((events) => {
         const view = foldOrderView(events)!;
         return { view, appliedEvents: view.version, eventIds: events.map((e) => e.eventId) };
       });
       const client = await pool.connect();
       try {
-        await saveOrders(client, FIRST_GENERATION, orders);
+        await saveOrders(client, FIRST_GENERATION, { orders, history: histories.flat() });
       } finally {
         client.release();
       }

@@ -110,7 +110,12 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
     const bad = { ...paid, data: {} } as OrderEventEnvelope;
     const paidAgain = { ...paid, version: 3, eventId: 'late-paid-again' };
     const events = [...topic, placed, bad, paidAgain];
-    for (const table of ['order_view', 'parked_events', 'projection_checkpoints']) {
+    for (const table of [
+      'order_view',
+      'order_history',
+      'parked_events',
+      'projection_checkpoints',
+    ]) {
       await pool.query(`DELETE FROM ${table} WHERE generation > 1`);
     }
     await writer.applyBatch('current', batches(events, 100)[0]);

@@ -40,6 +40,7 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     const rows = await projector.waitUntilViewIsFoldOf(produced);
     // Each event applied once: a double apply would count more events than versions.
     expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
+    expect(await projector.historyMismatches()).toEqual([]);
     await projector.waitUntilCommittedAtEnd();
   });
 
@@ -51,6 +52,7 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
 
     const rows = await projector.waitUntilViewIsFoldOf(produced);
     expect(rows.filter((row) => row.applied_events !== row.version)).toEqual([]);
+    expect(await projector.historyMismatches()).toEqual([]);
   });
 
   it('dead-letters an undecodable record and goes on with the records after it', async () => {
@@ -244,6 +246,8 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     // Identical, the resolved orders included: the skip and the retry carried into generation 2.
     const after = await projector.viewRows();
     expect(after.map((row) => row.document)).toEqual(before.map((row) => row.document));
+    // The history was rebuilt with the view, the skip and the retry included.
+    expect(await projector.historyMismatches()).toEqual([]);
     for (const orderId of resolved) {
       const versions = seen.filter((s) => s.orderId === orderId).map((s) => s.version);
       expect([orderId, versions]).toEqual([orderId, [...versions].sort((a, b) => a - b)]);

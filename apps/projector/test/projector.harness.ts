@@ -151,6 +151,27 @@ export class ProjectorUnderTest {
     return rows;
   }
 
+  /**
+   * Orders of the current generation whose history is not one row per event applied to the view
+   * (applied_events): a history row written twice, or without its view row, would show here.
+   */
+  async historyMismatches(): Promise<{ order_id: string; applied_events: number; rows: number }[]> {
+    const { rows } = await this.db.query<{
+      order_id: string;
+      applied_events: number;
+      rows: number;
+    }>(
+      `SELECT v.order_id, v.applied_events, count(h.version)::int AS rows
+         FROM order_view v
+         JOIN order_view_state s ON v.generation = s.current_generation
+         LEFT JOIN order_history h ON h.generation = v.generation AND h.order_id = v.order_id
+        GROUP BY v.order_id, v.applied_events
+       HAVING count(h.version) <> v.applied_events
+        ORDER BY v.order_id`,
+    );
+    return rows;
+  }
+
   /** Sum over partitions of the current generation's checkpoints: events read so far. */
   async eventsRead(): Promise<number> {
     const { rows } = await this.db.query<{ n: string | null }>(

@@ -119,6 +119,24 @@ export class QueryServiceUnderTest {
     );
   }
 
+  /**
+   * Writes an order's history rows the way the projector would (entries as stored, by version),
+   * into the current generation unless told otherwise.
+   */
+  async putHistory(
+    orderId: string,
+    entries: HistoryEntry[],
+    generation: number | null = null,
+  ): Promise<void> {
+    await this.db.query(
+      `INSERT INTO order_history (generation, order_id, version, entry)
+       SELECT coalesce($3, current_generation), $1, (e ->> 'version')::int, e
+         FROM order_view_state, jsonb_array_elements($2::jsonb) AS e
+       ON CONFLICT (generation, order_id, version) DO UPDATE SET entry = excluded.entry`,
+      [orderId, JSON.stringify(entries), generation],
+    );
+  }
+
   /** What the projector sends in each transaction that changed the view. */
   async notifyViewChanged(): Promise<void> {
     await this.db.query(`SELECT pg_notify('order_view_changed', '')`);
@@ -136,6 +154,33 @@ export function viewDocument(row: Required<Omit<ViewRow, 'generation'>>): Record
     version: row.version,
     placedAt: row.placedAt,
     updatedAt: row.placedAt,
+  };
+}
+
+export interface HistoryEntry {
+  eventId: string;
+  type: string;
+  version: number;
+  occurredAt: string;
+  data: Record<string, unknown>;
+  correlationId: string | null;
+}
+
+/** The entry of version `version` of an order whose events are placed, paid, then cancelled. */
+export function historyEntry(orderId: string, version: number): HistoryEntry {
+  const types = ['OrderPlaced', 'OrderPaid', 'OrderCancelled'];
+  const data: Record<string, unknown>[] = [
+    { customerId: 'customer-1', currency: 'EUR', items: [], total: 0 },
+    { amount: 0, paymentReference: 'pay-1' },
+    { reason: `reason ${version}` },
+  ];
+  return {
+    eventId: `${orderId}-event-${version}`,
+    type: types[Math.min(version, 3) - 1],
+    version,
+    occurredAt: `2024-05-01T10:00:${String(version % 60).padStart(2, '0')}.000Z`,
+    data: data[Math.min(version, 3) - 1],
+    correlationId: `${orderId}-request-${version}`,
   };
 }
 

@@ -447,11 +447,14 @@ describe('query-service without its database', () => {
 
   afterAll(() => harness.tearDown());
 
-  it.each(['/orders/o-1', '/orders/o-1?minVersion=1&waitMs=100', '/orders', '/orders?status=PAID'])(
-    'answers %s with 503 DATABASE_UNAVAILABLE',
-    async (path) => {
-      const { status, body } = await get(`${service.url}${path}`);
-      expect({ status, error: body.error }).toEqual({ status: 503, error: 'DATABASE_UNAVAILABLE' });
-    },
-  );
+  it.each([
+    '/orders/o-1',
+    '/orders/o-1?minVersion=1&waitMs=100',
+    '/orders',
+    '/orders?status=PAID',
+    '/orders/o-1/history',
+  ])('answers %s with 503 DATABASE_UNAVAILABLE', async (path) => {
+    const { status, body } = await get(`${service.url}${path}`);
+    expect({ status, error: body.error }).toEqual({ status: 503, error: 'DATABASE_UNAVAILABLE' });
+  });
 });

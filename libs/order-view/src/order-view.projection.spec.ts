@@ -35,6 +35,7 @@ describe('projectOrderEvent', () => {
 
       expect(outcome).toStrictEqual({
         kind: 'applied',
+        event: placed,
         view: {
           orderId: 'order-1',
           customerId: 'customer-7',
@@ -319,6 +320,7 @@ describe('skipOrderEvent', () => {
     expect(projectOrderEvent(skipped, next)).toStrictEqual({
       kind: 'applied',
       view: { ...viewOf([placed, paid]), version: 5 },
+      event: next,
     });
   });
 

@@ -44,7 +44,9 @@ export function projectOrderEvent(
     return unapplicable(`${reading.event.type} has no valid occurredAt timestamp`);
   }
   const next = nextView(current, reading.event);
-  return typeof next === 'string' ? unapplicable(next) : { kind: 'applied', view: next };
+  return typeof next === 'string'
+    ? unapplicable(next)
+    : { kind: 'applied', view: next, event: reading.event };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { OrderItem, ShippingAddress } from '@app/order-domain';
+import type { OrderEventEnvelope } from '@app/order-events';
 
 export type OrderViewStatus = 'PLACED' | 'PAID' | 'SHIPPED' | 'CANCELLED';
 
@@ -33,10 +34,12 @@ export interface OrderView {
 }
 
 /**
- * What to do with one consumed event. `duplicate`: already applied (a redelivery), skip it.
- * `unapplicable`: it cannot be applied now or ever without an operator, so park it.
+ * What to do with one consumed event. `applied`: the view after it, and the event as read (its
+ * data upcast to the newest schema version), which the order's history keeps. `duplicate`:
+ * already applied (a redelivery), skip it. `unapplicable`: it cannot be applied now or ever
+ * without an operator, so park it.
  */
 export type ProjectionOutcome =
-  | { readonly kind: 'applied'; readonly view: OrderView }
+  | { readonly kind: 'applied'; readonly view: OrderView; readonly event: OrderEventEnvelope }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'unapplicable'; readonly reason: string };

@@ -196,14 +196,15 @@ async function partitionsBehind(
 const DELETE_CHUNK = 10_000;
 
 /**
- * Removes the rows of generations that neither serve reads nor are being built: the one a
- * replay replaced, or a failed replay's. In chunks, so no transaction grows large.
+ * Removes the rows of generations (view, history, parked events, checkpoints) that neither serve
+ * reads nor are being built: the one a replay replaced, or a failed or cancelled replay's. In
+ * chunks, so no transaction grows large.
  */
 export async function deleteRetiredGenerations(pool: Pool): Promise<number> {
   const keep = `(SELECT current_generation FROM order_view_state
                  UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')`;
   let deleted = 0;
-  for (const table of ['order_view', 'parked_events']) {
+  for (const table of ['order_view', 'order_history', 'parked_events']) {
     for (;;) {
       const { rowCount } = await pool.query(
         `DELETE FROM ${table} WHERE ctid IN (

@@ -55,10 +55,10 @@ export class OrderNotParkedError extends Error {
 }
 
 /**
- * Writes the view. Each batch is one transaction: the rows it changed, the events it parked and
- * the partition's next offset commit together or not at all, which is what makes a crash at any
- * moment harmless (the batch is read again and every event in it is a duplicate or not yet
- * applied, never half).
+ * Writes the view. Each batch is one transaction: the rows it changed, the history of the events
+ * it applied, the events it parked and the partition's next offset commit together or not at
+ * all, which is what makes a crash at any moment harmless (the batch is read again and every
+ * event in it is a duplicate or not yet applied, never half).
  */
 @Injectable()
 export class OrderViewWriter {
@@ -94,7 +94,8 @@ export class OrderViewWriter {
       };
       // Notifying also for a replay: its generation may have become current meanwhile, and
       // waking the query-service's waiters for nothing costs one lookup.
-      await saveBatch(client, generation, outcome.changed.values(), checkpoint, { notify: true });
+      const changes = { orders: outcome.changed.values(), history: outcome.history };
+      await saveBatch(client, generation, changes, checkpoint, { notify: true });
       if (outcome.parked.length > 0) {
         // After the batch's rows: an order resumed here may have had events applied before one
         // parked.
@@ -188,7 +189,9 @@ export class OrderViewWriter {
     const orderId = parked[0].orderId;
     const { orders } = await loadOrders(client, generation, [orderId]);
     const result = resumeParked(orders.get(orderId), parked, skip);
-    if (result.stored) await saveOrders(client, generation, [result.stored]);
+    if (result.stored) {
+      await saveOrders(client, generation, { orders: [result.stored], history: result.history });
+    }
     if (result.blocked) {
       await updateParkedReason(client, generation, result.blocked.event, result.blocked.reason);
     }

@@ -1,6 +1,6 @@
 import type { ClientBase, Pool } from 'pg';
 import type { OrderEventEnvelope } from '@app/order-events';
-import type { OrderView } from '@app/order-view';
+import { orderHistoryEntry, type OrderView } from '@app/order-view';
 import type { ParkedEvent, StoredOrder } from './project-batch';
 import { decisionKey, decisionKeyOf, type OperatorDecision } from './resume-parked';
 
@@ -117,14 +117,46 @@ function orderRowsJson(orders: StoredOrder[]): string {
   );
 }
 
+/**
+ * Inserts the history rows of $1 (generation) given as `param` (historyRowsJson). Only applied
+ * events are given, and each version of an order is one row, so a row already there is this
+ * very event: a batch or a resolution read again leaves it as it is.
+ */
+const insertHistory = (param: string) => `INSERT INTO order_history
+       (generation, order_id, version, entry)
+     SELECT $1, h.order_id, h.version, h.entry
+       FROM jsonb_to_recordset(${param}::jsonb) AS h(order_id text, version integer, entry jsonb)
+     ON CONFLICT (generation, order_id, version) DO NOTHING`;
+
+function historyRowsJson(events: readonly OrderEventEnvelope[]): string {
+  return JSON.stringify(
+    events.map((event) => ({
+      order_id: event.orderId,
+      version: event.version,
+      entry: orderHistoryEntry(event),
+    })),
+  );
+}
+
+/** What applying events changed: the rows as they are now, and the events applied (as read). */
+export interface ViewChanges {
+  orders: Iterable<StoredOrder>;
+  history: readonly OrderEventEnvelope[];
+}
+
+/** The rows and their history rows, in one statement. */
 export async function saveOrders(
   client: ClientBase,
   generation: number,
-  orders: Iterable<StoredOrder>,
+  { orders, history }: ViewChanges,
 ): Promise<void> {
   const rows = [...orders];
-  if (rows.length === 0) return;
-  await client.query(UPSERT_ORDERS, [generation, orderRowsJson(rows)]);
+  if (rows.length === 0 && history.length === 0) return;
+  await client.query(`WITH history AS (${insertHistory('$3')}) ${UPSERT_ORDERS}`, [
+    generation,
+    orderRowsJson(rows),
+    historyRowsJson(history),
+  ]);
 }
 
 export interface BatchCheckpoint {
@@ -135,15 +167,16 @@ export interface BatchCheckpoint {
 }
 
 /**
- * What a batch writes, in one statement (one round trip): the rows it changed, the partition's
- * next offset, and with `notify` the query-service's wake-up if rows changed. The checkpoint
- * never moves backwards: after a switch the live consumer may read again events the new
- * generation already holds, and skips them as duplicates.
+ * What a batch writes, in one statement (one round trip): the rows it changed, the history rows
+ * of the events it applied, the partition's next offset, and with `notify` the query-service's
+ * wake-up if rows changed. The checkpoint never moves backwards: after a switch the live
+ * consumer may read again events the new generation already holds, and skips them as
+ * duplicates.
  */
 export async function saveBatch(
   client: ClientBase,
   generation: number,
-  orders: Iterable<StoredOrder>,
+  { orders, history }: ViewChanges,
   checkpoint: BatchCheckpoint,
   { notify }: { notify: boolean },
 ): Promise<void> {
@@ -151,6 +184,7 @@ export async function saveBatch(
   // Data-modifying WITH queries run to completion whether or not the main query reads them.
   await client.query(
     `WITH saved AS (${UPSERT_ORDERS}),
+     history AS (${insertHistory('$9')}),
      checkpoint AS (
        INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
        VALUES ($1, $3, $4, $5, $6)
@@ -169,6 +203,7 @@ export async function saveBatch(
       checkpoint.lastEventAt,
       VIEW_CHANGED_CHANNEL,
       notify && rows.length > 0,
+      historyRowsJson(history),
     ],
   );
 }

@@ -50,3 +50,46 @@ describe('projectBatch: duplicates are recognised by event id, not by version al
     expect(again).toMatchObject({ applied: 0, duplicates: 1, parked: [] });
   });
 });
+
+describe("projectBatch: the order's history is what the view applied", () => {
+  const [placed, paid, shipped] = orderHistory('order-1', 'shipped');
+  const [otherPlaced, otherCancelled] = orderHistory('order-2', 'cancelled');
+  const historyOf = (outcome: ReturnType<typeof projectBatch>) =>
+    outcome.history.map((event) => [event.orderId, event.version, event.eventId]);
+
+  it('given events of two orders, then each applied event once, in the order applied', () => {
+    const outcome = projectBatch(
+      empty,
+      positioned([placed, otherPlaced, paid, paid, otherCancelled, placed]),
+    );
+    expect(historyOf(outcome)).toEqual([
+      ['order-1', 1, placed.eventId],
+      ['order-2', 1, otherPlaced.eventId],
+      ['order-1', 2, paid.eventId],
+      ['order-2', 2, otherCancelled.eventId],
+    ]);
+  });
+
+  it('given a batch read again over the rows it stored, then no history at all', () => {
+    const first = projectBatch(empty, positioned([placed, paid, shipped]));
+    const again = projectBatch(
+      { orders: first.changed, parkedOrders: new Set() },
+      positioned([placed, paid, shipped]),
+    );
+    expect(again.history).toEqual([]);
+  });
+
+  it('given an order that parks, then its events stay out of the history from the parked one on', () => {
+    const outcome = projectBatch(empty, positioned([placed, shipped, paid]));
+    expect(historyOf(outcome)).toEqual([['order-1', 1, placed.eventId]]);
+    expect(outcome.parked.map((event) => event.envelope.version)).toEqual([3, 2]);
+  });
+
+  it('given an order already parked, then none of its events enter the history', () => {
+    const outcome = projectBatch(
+      { orders: new Map(), parkedOrders: new Set(['order-1']) },
+      positioned([placed, otherPlaced]),
+    );
+    expect(historyOf(outcome)).toEqual([['order-2', 1, otherPlaced.eventId]]);
+  });
+});

@@ -63,6 +63,12 @@ export interface BatchStart {
 export interface BatchOutcome {
   /** The rows the batch changed, as they are after it. */
   changed: Map<string, StoredOrder>;
+  /**
+   * The events applied, in the order applied, as the projection read them: the orders' history
+   * rows, stored with the rows they built. Duplicates and parked events are not in it, so a
+   * batch read again adds nothing.
+   */
+  history: OrderEventEnvelope[];
   parked: ParkedEvent[];
   applied: number;
   duplicates: number;
@@ -77,7 +83,7 @@ export const PARKED_BEHIND_REASON = 'an earlier event of this order is parked';
 export function projectBatch(start: BatchStart, events: readonly PositionedEvent[]): BatchOutcome {
   const changed = new Map<string, StoredOrder>();
   const parkedOrders = new Set(start.parkedOrders);
-  const outcome: BatchOutcome = { changed, parked: [], applied: 0, duplicates: 0 };
+  const outcome: BatchOutcome = { changed, history: [], parked: [], applied: 0, duplicates: 0 };
 
   for (const event of events) {
     const { orderId } = event.envelope;
@@ -103,6 +109,7 @@ export function projectBatch(start: BatchStart, events: readonly PositionedEvent
           orderId,
           storedAfter(stored, event.envelope, projected.view, { applied: true }),
         );
+        outcome.history.push(projected.event);
         outcome.applied += 1;
         break;
       case 'duplicate':

@@ -18,6 +18,7 @@ describe('resumeParked', () => {
       eventIds: [placed.eventId, paid.eventId, shipped.eventId],
     });
     expect(result.resolved.map((entry) => entry.resolution)).toEqual(['applied', 'applied']);
+    expect(result.history.map((event) => event.eventId)).toEqual([paid.eventId, shipped.eventId]);
     expect(result.stillParked).toBe(0);
     expect(result.blocked).toBeUndefined();
   });
@@ -27,6 +28,7 @@ describe('resumeParked', () => {
 
     expect(result.stored).toBe(stored);
     expect(result.resolved).toEqual([]);
+    expect(result.history).toEqual([]);
     expect(result.stillParked).toBe(1);
     expect(result.blocked?.reason).toMatch(/version gap: expected 2, got 3/);
   });
@@ -43,6 +45,8 @@ describe('resumeParked', () => {
     // The skipped event counts as seen, not as applied.
     expect(result.stored?.appliedEvents).toBe(2);
     expect(result.resolved.map((entry) => entry.resolution)).toEqual(['skipped', 'applied']);
+    // The history holds what the view applied: the skipped event's content was dropped.
+    expect(result.history.map((event) => event.eventId)).toEqual(['paid-later']);
   });
 
   it('given no row (the OrderPlaced parked), a skip leaves none and the rest stay parked', () => {

@@ -11,6 +11,8 @@ export interface ResumedOrder<E> {
   /** The row afterwards; undefined while the order has none (its OrderPlaced is parked). */
   stored: StoredOrder | undefined;
   resolved: { event: E; resolution: ParkedResolutionKind }[];
+  /** The events applied, in version order, as read: the order's history rows (none skipped). */
+  history: OrderEventEnvelope[];
   /** The first event that still cannot apply, and why: it and those after it stay parked. */
   blocked?: { event: E; reason: string };
   stillParked: number;
@@ -28,6 +30,7 @@ export function resumeParked<E extends { envelope: OrderEventEnvelope }>(
 ): ResumedOrder<E> {
   let current = stored;
   const resolved: ResumedOrder<E>['resolved'] = [];
+  const history: OrderEventEnvelope[] = [];
   for (const [index, event] of parked.entries()) {
     if (skip(event, index)) {
       if (current) {
@@ -40,14 +43,15 @@ export function resumeParked<E extends { envelope: OrderEventEnvelope }>(
     const outcome = projectOrderEvent(current?.view, event.envelope);
     if (outcome.kind === 'unapplicable') {
       const blocked = { event, reason: outcome.reason };
-      return { stored: current, resolved, blocked, stillParked: parked.length - index };
+      return { stored: current, resolved, history, blocked, stillParked: parked.length - index };
     }
     if (outcome.kind === 'applied') {
       current = storedAfter(current, event.envelope, outcome.view, { applied: true });
+      history.push(outcome.event);
     }
     resolved.push({ event, resolution: outcome.kind });
   }
-  return { stored: current, resolved, stillParked: 0 };
+  return { stored: current, resolved, history, stillParked: 0 };
 }
 
 /** The decision an operator's resolution stands for: a skip, or a retry that got the event in. */

@@ -6,6 +6,7 @@ import {
   GET_ORDER_PARAMS,
   GetOrderParams,
   LIST_ORDERS_PARAMS,
+  OrderHistoryParams,
   ListOrdersParams,
   refuseUnknownParams,
 } from './order-query-params';
@@ -86,6 +87,31 @@ describe('GET /orders parameters', () => {
     { sort: 'asc' },
   ])('refuses %p', async (query) => {
     await expect(refusal(ListOrdersParams, query)).resolves.toBe('400 VALIDATION_FAILED');
+  });
+});
+
+describe('GET /orders/:id/history parameters', () => {
+  it('accepts the page size limits and a cursor', async () => {
+    for (const query of [{}, { limit: '1' }, { limit: '200', cursor: '3' }]) {
+      await expect(validate(OrderHistoryParams, query)).resolves.toBeInstanceOf(OrderHistoryParams);
+    }
+    await expect(validate(OrderHistoryParams, { limit: '7' })).resolves.toEqual(
+      expect.objectContaining({ limit: 7 }),
+    );
+  });
+
+  it.each([
+    { limit: '0' },
+    { limit: '201' },
+    { limit: '-1' },
+    { limit: '1.5' },
+    { limit: 'all' },
+    { limit: ['1', '2'] },
+    { cursor: ['1', '2'] },
+    { afterVersion: '1' },
+    { minVersion: '1' },
+  ])('refuses %p', async (query) => {
+    await expect(refusal(OrderHistoryParams, query)).resolves.toBe('400 VALIDATION_FAILED');
   });
 });
 

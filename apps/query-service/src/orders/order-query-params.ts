@@ -98,3 +98,24 @@ export class ListOrdersParams {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page; absent for the first' })
   cursor?: string;
 }
+
+export const ORDER_HISTORY_PARAMS = ['limit', 'cursor'] as const;
+
+export class OrderHistoryParams {
+  @IsOptional()
+  @IntegerParam()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @ApiPropertyOptional({
+    description:
+      'nextCursor of the previous page (the version of its last entry); absent for the first',
+    example: '2',
+  })
+  cursor?: string;
+}

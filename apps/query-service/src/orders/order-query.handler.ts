@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@app/http-platform';
 import { VersionWaiters, type WaitRefusal } from '../read-your-writes/version-waiters';
+import { decodeHistoryCursor, encodeHistoryCursor } from './history-cursor';
 import { decodeCursor, encodeCursor } from './order-cursor';
 import {
   DEFAULT_PAGE_SIZE,
   DEFAULT_WAIT_MS,
   type GetOrderParams,
   type ListOrdersParams,
+  type OrderHistoryParams,
 } from './order-query-params';
 import { OrderViewReader, type OrderViewRow } from './order-view.reader';
-import type { OrderPage } from './order-view.responses';
+import type { OrderHistoryPage, OrderPage } from './order-view.responses';
 
 export type OrderLookup =
   | { readonly kind: 'found'; readonly row: OrderViewRow }
@@ -60,6 +62,21 @@ export class OrderQueryHandler {
     if (fresh && fresh.version >= minVersion) return { kind: 'found', row: fresh };
     // Only if a replay switched to a generation behind the old one in between.
     return { kind: 'behind', currentVersion: fresh?.version ?? 0, reason: 'regressed' };
+  }
+
+  /** A page of the order's history; undefined when the order is not in the view. */
+  async history(
+    orderId: string,
+    params: OrderHistoryParams,
+  ): Promise<OrderHistoryPage | undefined> {
+    const after = params.cursor === undefined ? 0 : decodeHistoryCursor(params.cursor);
+    const slice = await this.reader.history(orderId, after, params.limit ?? DEFAULT_PAGE_SIZE);
+    if (!slice) return undefined;
+    const last = slice.entries.at(-1);
+    return {
+      items: slice.entries,
+      nextCursor: slice.more && last ? encodeHistoryCursor(last.version) : null,
+    };
   }
 
   async list(params: ListOrdersParams): Promise<OrderPage> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { OrderCursor } from './order-cursor';
 import type { OrderViewStatus } from './order-query-params';
-import type { OrderView } from './order-view.responses';
+import type { OrderHistoryEntry, OrderView } from './order-view.responses';
 
 export interface OrderViewRow {
   readonly version: number;
@@ -26,7 +26,16 @@ export interface OrderViewSlice {
  */
 const PLACED_AT_KEY = `to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** The read model as the query-service sees it: the current_order_view view, nothing else. */
+export interface OrderHistorySlice {
+  readonly entries: OrderHistoryEntry[];
+  /** Whether the order has entries after the slice. */
+  readonly more: boolean;
+}
+
+/**
+ * The read model as the query-service sees it: the current_order_view and current_order_history
+ * views, nothing else.
+ */
 @Injectable()
 export class OrderViewReader {
   constructor(@Inject(Pool) private readonly pool: Pool) {}
@@ -37,6 +46,34 @@ export class OrderViewReader {
       [orderId],
     );
     return rows[0];
+  }
+
+  /**
+   * Up to `limit` entries of the order's history after version `afterVersion`, in version order;
+   * undefined when the order is not in the view. One statement, so the order and its history are
+   * read from one snapshot, of one generation, even while a replay's switch commits.
+   */
+  async history(
+    orderId: string,
+    afterVersion: number,
+    limit: number,
+  ): Promise<OrderHistorySlice | undefined> {
+    // One row more than the page shows whether another page follows; an order without entries
+    // in range is one row whose entry is null.
+    const { rows } = await this.pool.query<{ entry: OrderHistoryEntry | null }>(
+      `SELECT h.entry
+         FROM current_order_view v
+         LEFT JOIN LATERAL (
+           SELECT entry, version FROM current_order_history
+            WHERE order_id = v.order_id AND version > $2
+            ORDER BY version LIMIT $3) h ON true
+        WHERE v.order_id = $1
+        ORDER BY h.version`,
+      [orderId, afterVersion, limit + 1],
+    );
+    if (rows.length === 0) return undefined;
+    const entries = rows.flatMap(({ entry }) => (entry ? [inContractOrder(entry)] : []));
+    return { entries: entries.slice(0, limit), more: entries.length > limit };
   }
 
   /**
@@ -83,4 +120,10 @@ export class OrderViewReader {
           : undefined,
     };
   }
+}
+
+/** jsonb keeps keys in its own order; the response shows them in the contract's. */
+function inContractOrder(entry: OrderHistoryEntry): OrderHistoryEntry {
+  const { eventId, type, version, occurredAt, data, correlationId } = entry;
+  return { eventId, type, version, occurredAt, data, correlationId };
 }

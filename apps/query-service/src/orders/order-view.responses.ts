@@ -127,6 +127,54 @@ export class OrderPage {
   nextCursor!: string | null;
 }
 
+export class OrderHistoryEntry {
+  @ApiProperty({ example: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b' })
+  eventId!: string;
+
+  @ApiProperty({
+    description: 'OrderPlaced, OrderPaid, OrderShipped or OrderCancelled',
+    example: 'OrderPaid',
+  })
+  type!: string;
+
+  @ApiProperty({ description: "The event's version: 1, 2, … for the order", example: 2 })
+  version!: number;
+
+  @ApiProperty(instant('When it occurred'))
+  occurredAt!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: "The event's data, in the newest schema version of its type",
+    example: { amount: 2500, paymentReference: 'pay_123' },
+  })
+  data!: Record<string, unknown>;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The X-Correlation-Id of the request that led to it',
+  })
+  correlationId!: string | null;
+}
+
+export class OrderHistoryPage {
+  @ApiProperty({
+    type: [OrderHistoryEntry],
+    description: 'In version order: the events the view applied',
+  })
+  items!: OrderHistoryEntry[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Pass as cursor for the next page (the version of the last item); null on the last page',
+  })
+  nextCursor!: string | null;
+}
+
 export class ErrorResponse {
   @ApiProperty({ example: 400 })
   statusCode!: number;

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/http-platform';
-import { entityTag, ifNoneMatchMatches } from './entity-tag';
+import { digestTag, entityTag, ifNoneMatchMatches, ifNoneMatchNames } from './entity-tag';
 import { parseOrderId } from './order-id';
 import { OrderQueryHandler, type OrderLookup } from './order-query.handler';
 import {
@@ -18,9 +18,17 @@ import {
   GetOrderParams,
   LIST_ORDERS_PARAMS,
   ListOrdersParams,
+  ORDER_HISTORY_PARAMS,
+  OrderHistoryParams,
   refuseUnknownParams,
 } from './order-query-params';
-import { ErrorResponse, OrderPage, OrderView, ViewBehindResponse } from './order-view.responses';
+import {
+  ErrorResponse,
+  OrderHistoryPage,
+  OrderPage,
+  OrderView,
+  ViewBehindResponse,
+} from './order-view.responses';
 
 /** A 503 VIEW_BEHIND is worth retrying after this many seconds. */
 const RETRY_AFTER_SECONDS = '1';
@@ -110,6 +118,48 @@ export class OrdersController {
           currentVersion: lookup.currentVersion,
         };
     }
+  }
+
+  @Get(':id/history')
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'The ETag of a page the client has: 304 while the page is the same',
+  })
+  @ApiOkResponse({
+    type: OrderHistoryPage,
+    description: 'The events the view applied, in version order',
+    headers: {
+      ETag: { description: 'A digest of the page, quoted', schema: { type: 'string' } },
+    },
+  })
+  @ApiResponse({ status: 304, description: 'If-None-Match names the current page' })
+  @ApiBadRequestResponse({
+    type: ErrorResponse,
+    description: 'INVALID_ORDER_ID, INVALID_CURSOR, VALIDATION_FAILED (bad or unknown parameter)',
+  })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'ORDER_NOT_FOUND' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'DATABASE_UNAVAILABLE' })
+  async history(
+    @Param('id') id: string,
+    @Query() params: OrderHistoryParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | undefined> {
+    const orderId = parseOrderId(id);
+    refuseUnknownParams(request.url, ORDER_HISTORY_PARAMS);
+    const page = await this.handler.history(orderId, params);
+    if (!page) throw new ApiError(404, 'ORDER_NOT_FOUND', `Order ${orderId} is not in the view`);
+    // Serialized once: the tag is the digest of the very text sent.
+    const text = JSON.stringify(page);
+    const tag = digestTag(text);
+    void reply.header('etag', tag).header('cache-control', 'no-cache');
+    if (ifNoneMatchNames(request.headers['if-none-match'], tag)) {
+      void reply.status(304);
+      return undefined;
+    }
+    void reply.header('content-type', 'application/json; charset=utf-8');
+    return text;
   }
 
   /** Aborts when the client disconnects before the answer, so its waiter is dropped at once. */
