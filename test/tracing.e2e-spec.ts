@@ -97,6 +97,26 @@ describe('tracing across the three apps (OpenTelemetry, OTLP)', () => {
     expect(query.parentSpanId).toBe(readSpan);
   });
 
+  it('marks a refused command as answered, not failed, with the status it got', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const refused = await fetch(`${apps.commandApp.url}/orders/no-such-order/cancel`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
+      body: JSON.stringify({ reason: 'changed my mind' }),
+    });
+    expect(refused.status).toBe(404);
+    const request = await span('command-service', (s) => s.traceId === traceId && s.kind === 2);
+    expect(request.attributes['http.response.status_code']).toBe(404);
+    const command = await span(
+      'command-service',
+      (s) => s.traceId === traceId && s.name === 'CancelOrder',
+    );
+    expect([request.statusCode, command.statusCode]).toEqual([0, 0]);
+  });
+
   /** Waits for the span `service` exported that matches. */
   function span(service: string, matches: (span: ReceivedSpan) => boolean): Promise<ReceivedSpan> {
     return waitFor(() => receiver.spans.find((s) => s.service === service && matches(s)), {

@@ -10,18 +10,25 @@ export interface ReceivedSpan {
   name: string;
   kind: number;
   links: { traceId: string; spanId: string }[];
+  /** OTLP's status code: 2 is ERROR. */
+  statusCode: number;
+  attributes: Record<string, string | number>;
 }
 
 interface OtlpAttribute {
   key: string;
-  value: { stringValue?: string };
+  value: { stringValue?: string; intValue?: string | number };
 }
 
 interface OtlpTraces {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
     scopeSpans?: {
-      spans?: (Omit<ReceivedSpan, 'service' | 'links'> & { links?: ReceivedSpan['links'] })[];
+      spans?: (Pick<ReceivedSpan, 'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'kind'> & {
+        links?: ReceivedSpan['links'];
+        status?: { code?: number };
+        attributes?: OtlpAttribute[];
+      })[];
     }[];
   }[];
 }
@@ -70,6 +77,13 @@ export class OtlpReceiver {
             name: span.name,
             kind: span.kind,
             links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
+            statusCode: span.status?.code ?? 0,
+            attributes: Object.fromEntries(
+              (span.attributes ?? []).map(({ key, value }) => [
+                key,
+                value.stringValue ?? Number(value.intValue),
+              ]),
+            ),
           });
         }
       }

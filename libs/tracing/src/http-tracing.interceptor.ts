@@ -49,32 +49,32 @@ export class HttpTracingInterceptor implements NestInterceptor {
       parent,
     );
     const active = trace.setSpan(parent, span);
+    // Ended when the response is done (or the client gone), with the status actually sent: a
+    // refusal is mapped to its status after the handler threw, by the app's exception filter.
+    let thrown: unknown;
+    reply.raw.once('close', () => endWithStatus(span, reply.statusCode, thrown));
     return new Observable((subscriber) =>
       context.with(active, () =>
         next.handle().subscribe({
           next: (value) => subscriber.next(value),
           error: (error: unknown) => {
-            endWithError(span, error);
+            thrown = error;
             subscriber.error(error);
           },
-          complete: () => {
-            // Nest sets the handler's status code before interceptors run.
-            span.setAttribute('http.response.status_code', reply.statusCode);
-            span.end();
-            subscriber.complete();
-          },
+          complete: () => subscriber.complete(),
         }),
       ),
     );
   }
 }
 
-function endWithError(span: Span, error: unknown): void {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
-  // A refusal (4xx) is the API working; only what the server failed at marks the span.
-  if (typeof status !== 'number' || status >= 500) {
-    span.recordException(error instanceof Error ? error : String(error));
+/** Only what the server failed at (5xx) marks the span: a 4xx refusal is the API working. */
+function endWithStatus(span: Span, status: number, thrown: unknown): void {
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500) {
+    if (thrown !== undefined) {
+      span.recordException(thrown instanceof Error ? thrown : String(thrown));
+    }
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
   span.end();

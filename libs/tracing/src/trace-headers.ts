@@ -1,4 +1,4 @@
-import { context, propagation, trace, type Link } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, propagation, trace, type Link } from '@opentelemetry/api';
 
 /**
  * The active span's W3C context as message headers (`traceparent`, and `tracestate` when there
@@ -22,7 +22,8 @@ export function linksFromHeaders(
   for (const { headers } of records) {
     const traceparent = headers?.traceparent;
     if (!traceparent || links.has(traceparent)) continue;
-    const spanContext = trace.getSpanContext(propagation.extract(context.active(), headers));
+    // Against the root context: an unreadable header must yield nothing, not the active span.
+    const spanContext = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
     if (spanContext && trace.isSpanContextValid(spanContext)) {
       links.set(traceparent, { context: spanContext });
     }

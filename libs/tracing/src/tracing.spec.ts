@@ -1,7 +1,7 @@
 import { propagation } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { linksFromHeaders, traceHeaders } from './trace-headers';
-import { isTracing, tracesExporters } from './tracing';
+import { isTracing, samplerFrom, tracesExporters } from './tracing';
 
 describe('tracing configuration (OTEL_* variables)', () => {
   it('is off unless OTEL_TRACES_EXPORTER names an exporter', () => {
@@ -22,6 +22,19 @@ describe('tracing configuration (OTEL_* variables)', () => {
   it('refuses an exporter it does not have, naming the ones it has', () => {
     expect(() => tracesExporters({ OTEL_TRACES_EXPORTER: 'otlp,zipkin' })).toThrow(
       'OTEL_TRACES_EXPORTER: zipkin is not an exporter here (console, otlp or none)',
+    );
+  });
+
+  it('samples as OTEL_TRACES_SAMPLER says, following the caller by default', () => {
+    expect(samplerFrom({}).toString()).toMatch(/ParentBased\{root=AlwaysOnSampler/);
+    expect(
+      samplerFrom({
+        OTEL_TRACES_SAMPLER: 'traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      }).toString(),
+    ).toBe('TraceIdRatioBased{0.25}');
+    expect(() => samplerFrom({ OTEL_TRACES_SAMPLER: 'jaeger_remote' })).toThrow(
+      /OTEL_TRACES_SAMPLER: jaeger_remote is not a sampler here/,
     );
   });
 

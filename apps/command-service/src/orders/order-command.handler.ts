@@ -6,12 +6,13 @@ import {
   decide,
   evolve,
   foldOrder,
+  OrderDomainError,
   type OrderCommand,
   type OrderState,
   type OrderStatus,
 } from '@app/order-domain';
 import { inSpan } from '@app/tracing';
-import { IdempotencyKeys } from './idempotency-keys';
+import { IdempotencyKeyReusedError, IdempotencyKeys } from './idempotency-keys';
 import { OrderEventStore, StreamVersionConflictError } from './order-event-store';
 
 export interface CommandContext {
@@ -64,7 +65,9 @@ export class OrderCommandHandler {
 
   execute(command: OrderCommand, context: CommandContext): Promise<OrderCommandResult> {
     const attributes = { 'order.id': command.orderId, 'order.command': command.type };
-    return inSpan(command.type, { attributes }, () => this.executeWithRetries(command, context));
+    return inSpan(command.type, { attributes, isRefusal }, () =>
+      this.executeWithRetries(command, context),
+    );
   }
 
   private async executeWithRetries(
@@ -122,6 +125,15 @@ export class OrderCommandHandler {
     if (idempotency) await this.idempotencyKeys.recordResponse(client, idempotency.key, result);
     return result;
   }
+}
+
+/** What the handler answers with a 4xx: the command refused, not the service failing. */
+function isRefusal(error: unknown): boolean {
+  return (
+    error instanceof OrderDomainError ||
+    error instanceof OrderVersionMismatchError ||
+    error instanceof IdempotencyKeyReusedError
+  );
 }
 
 function resultOf(orderId: string, version: number, state: OrderState): OrderCommandResult {

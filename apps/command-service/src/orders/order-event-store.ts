@@ -102,7 +102,9 @@ export class OrderEventStore {
     metadata: OrderEventMetadata,
   ): Promise<OrderEventEnvelope[]> {
     const attributes = { 'order.id': orderId, 'order.version': expectedVersion + events.length };
-    return inSpan('order_events append', { attributes }, () =>
+    // A version conflict is the optimistic lock doing its job: the handler retries.
+    const isRefusal = (error: unknown) => error instanceof StreamVersionConflictError;
+    return inSpan('order_events append', { attributes, isRefusal }, () =>
       this.appendInSpan(client, orderId, expectedVersion, events, metadata),
     );
   }
