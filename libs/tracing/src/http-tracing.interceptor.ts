@@ -73,7 +73,7 @@ function endWithStatus(span: Span, status: number, thrown: unknown): void {
   span.setAttribute('http.response.status_code', status);
   if (status >= 500) {
     if (thrown !== undefined) {
-      span.recordException(thrown instanceof Error ? thrown : String(thrown));
+      span.recordException(thrown instanceof Error ? thrown : JSON.stringify(thrown));
     }
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
