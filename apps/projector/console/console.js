@@ -74,15 +74,20 @@ async function signIn(event) {
   const input = $('token');
   sessionStorage.setItem(TOKEN_KEY, input.value);
   input.value = '';
-  try {
-    await refresh();
-    showDashboard();
-  } catch (error) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    showError(error);
-    input.focus();
-  }
+  await openDashboard();
 }
+
+/**
+ * Shows the dashboard unless the token is refused. Any other failure (Kafka or the database
+ * away) is what an operator signs in to see: the dashboard opens with the error above it.
+ */
+async function openDashboard() {
+  const refused = await refresh();
+  if (refused) return signOut(refused);
+  showDashboard();
+}
+
+const isRefusal = (error) => error instanceof ApiProblem && [401, 403].includes(error.status);
 
 function signOut(message) {
   clearTimeout(refreshTimer);
@@ -98,7 +103,6 @@ function signOut(message) {
 }
 
 function showDashboard() {
-  clearError();
   $('sign-in').hidden = true;
   $('dashboard').hidden = false;
   $('sign-out').hidden = false;
@@ -109,26 +113,32 @@ function showDashboard() {
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(async () => {
-    try {
-      await refresh();
-      clearError();
-    } catch (error) {
-      if (error.status === 401 || error.status === 403) return signOut(error);
-      showError(error);
-    }
+    const refused = await refresh();
+    if (refused) return signOut(refused);
     scheduleRefresh();
   }, REFRESH_MS);
 }
 
 // Reading and drawing the state
 
+/**
+ * Reads the status (Kafka and the database) and the parked events (the database alone) apart,
+ * so that one being unavailable still shows the other. Shows what failed; returns the refusal
+ * if the token was refused.
+ */
 async function refresh() {
-  const [status, parked] = await Promise.all([
+  const [status, parked] = await Promise.allSettled([
     api('GET', 'projections/order-view'),
     api('GET', 'parked'),
   ]);
-  renderStatus(status);
-  renderParked(parked.items);
+  if (status.status === 'fulfilled') renderStatus(status.value);
+  if (parked.status === 'fulfilled') renderParked(parked.value);
+  const errors = [status, parked].filter((result) => result.status === 'rejected');
+  const refused = errors.find((result) => isRefusal(result.reason));
+  if (refused) return refused.reason;
+  if (errors.length > 0) showError(errors[0].reason);
+  else clearError();
+  return undefined;
 }
 
 function renderStatus(status) {
@@ -222,7 +232,8 @@ function peak(points) {
 }
 
 /** Open parked events, one row per order, each with its retry and skip buttons. */
-function renderParked(items) {
+function renderParked({ items, truncated }) {
+  $('parked-truncated').hidden = !truncated;
   const byOrder = new Map();
   for (const item of items.filter((event) => event.resolution === null)) {
     const events = byOrder.get(item.orderId) ?? [];
@@ -241,8 +252,8 @@ function renderParked(items) {
     row.dataset.orderId = orderId;
     const cell = document.createElement('td');
     cell.append(
-      decisionButton(orderId, 'retry', 'Retry'),
-      decisionButton(orderId, 'skip', 'Skip first'),
+      decisionButton(orderId, 'retry', 'Retry', events[0]),
+      decisionButton(orderId, 'skip', 'Skip first', events[0]),
     );
     row.append(cell);
     return row;
@@ -267,20 +278,22 @@ function eventDetails(event) {
   return details;
 }
 
-function decisionButton(orderId, decision, label) {
+function decisionButton(orderId, decision, label, first) {
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = label;
   button.setAttribute('aria-label', `${label} order ${orderId}`);
-  button.addEventListener('click', () => decide(orderId, decision));
+  button.addEventListener('click', () => decide(orderId, decision, first));
   return button;
 }
 
-async function decide(orderId, decision) {
+/** `first`: the order's lowest parked event shown, the one a skip sets aside. */
+async function decide(orderId, decision, first) {
   const question =
     decision === 'retry'
       ? `Retry the parked events of order ${orderId}?`
-      : `Skip the first parked event of order ${orderId} for good, and retry the rest?`;
+      : `Skip parked event v${first.version} ${first.eventType} of order ${orderId} for good ` +
+        `(the lowest parked version, whether listed here or not), and retry the rest?`;
   if (!confirm(question)) return;
   try {
     const result = await api('POST', `parked/${encodeURIComponent(orderId)}/${decision}`);
@@ -334,6 +347,4 @@ $('sign-in').addEventListener('submit', signIn);
 $('sign-out').addEventListener('click', () => signOut());
 $('start-replay').addEventListener('click', startReplay);
 $('cancel-replay').addEventListener('click', cancelReplay);
-if (sessionStorage.getItem(TOKEN_KEY)) {
-  refresh().then(showDashboard, (error) => signOut(error));
-}
+if (sessionStorage.getItem(TOKEN_KEY)) void openDashboard();

@@ -52,8 +52,10 @@ describe('admin console (Chromium, built projector)', () => {
       expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    for (const escape of ['..%2f..%2fsrc%2fmain.js', '%2e%2e/%2e%2e/src/main.js']) {
-      expect((await fetch(`${instance.url}/admin/console/${escape}`)).status).toBe(404);
+    // Beside the console's folder in dist/ lies the compiled app: out of reach.
+    for (const escape of ['..%2fsrc%2fmain.js', '..%5csrc%5cmain.js', '.%2e/src/main.js']) {
+      const response = await fetch(`${instance.url}/admin/console/${escape}`);
+      expect([escape, [403, 404].includes(response.status)]).toEqual([escape, true]);
     }
   });
 
@@ -107,10 +109,31 @@ describe('admin console (Chromium, built projector)', () => {
     await saveScreenshot(page, SUITE, '04-caught-up');
   });
 
+  it('stays signed in while the status cannot be read, showing why, and recovers by itself', async () => {
+    // What the projector answers with Kafka away: the status needs Kafka, the parked list not.
+    await page.route('**/admin/projections/order-view', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'KAFKA_UNAVAILABLE', message: 'Kafka does not answer' }),
+      }),
+    );
+    await page.reload();
+    await waitForText('#error', /Kafka does not answer \(KAFKA_UNAVAILABLE\)/);
+    expect(await page.isVisible('#dashboard')).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    await saveScreenshot(page, SUITE, '05-status-unavailable');
+
+    await page.unroute('**/admin/projections/order-view');
+    await page.waitForSelector('#error', { state: 'hidden' });
+    await waitForText('#state', /^live$/);
+  });
+
   it('starts a replay after confirming, and follows it to 100 % and the new generation', async () => {
     await waitForText('#generation', /^1$/);
     page.once('dialog', (dialog) => void dialog.dismiss());
     await page.click('#start-replay');
+    await nextRefresh();
     expect(await projector.admin(instance, 'GET', '/admin/projections/order-view')).toMatchObject({
       body: { replay: null },
     });
@@ -118,7 +141,7 @@ describe('admin console (Chromium, built projector)', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.click('#start-replay');
     await waitForText('#notice', /Replay \S+ started, building generation 2/);
-    await saveScreenshot(page, SUITE, '05-replay-started');
+    await saveScreenshot(page, SUITE, '06-replay-started');
     await waitForText('#generation', /^2$/, 120_000);
     await waitFor(async () => (await page.$eval('#replay-progress', progressValue)) === 100, {
       timeoutMs: 30_000,
@@ -126,7 +149,7 @@ describe('admin console (Chromium, built projector)', () => {
     });
     await waitForText('#replay-summary', /: completed, (\d+) of \1 events\./);
     await waitForText('#state', /^live$/);
-    await saveScreenshot(page, SUITE, '06-replay-done');
+    await saveScreenshot(page, SUITE, '07-replay-done');
   });
 
   it('retries and skips parked orders from the page, showing hostile event types as text', async () => {
@@ -157,15 +180,11 @@ describe('admin console (Chromium, built projector)', () => {
     expect(await page.title()).not.toBe('pwned');
     // The operator opens the unknown event: its envelope, as read, stays open across refreshes.
     await page.click(`${parkedRow('odd')} summary >> text=OrderGiftWrapped`);
-    const openedAt = await page.textContent('#updated');
-    await waitFor(async () => (await page.textContent('#updated')) !== openedAt, {
-      timeoutMs: 10_000,
-      description: 'the next refresh',
-    });
+    await nextRefresh();
     expect(await page.textContent(`${parkedRow('odd')} details[open] pre`)).toContain(
       '"paper": "red"',
     );
-    await saveScreenshot(page, SUITE, '07-parked');
+    await saveScreenshot(page, SUITE, '08-parked');
 
     // gappy's missing event arrives; the operator retries, and first changes their mind once.
     await projector.produce([gappyPaid]);
@@ -176,7 +195,11 @@ describe('admin console (Chromium, built projector)', () => {
     );
     page.once('dialog', (dialog) => void dialog.dismiss());
     await page.click(`${parkedRow('gappy')} >> text=Retry`);
+    await nextRefresh();
     expect(await parkedOrderIds()).toContain('gappy');
+    expect((await projector.admin(instance, 'GET', '/admin/parked')).body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ orderId: 'gappy', resolution: null })]),
+    );
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.click(`${parkedRow('gappy')} >> text=Retry`);
@@ -190,7 +213,7 @@ describe('admin console (Chromium, built projector)', () => {
     await page.click(`${parkedRow('hostile')} >> text=Skip first`);
     await waitForText('#notice', /Order hostile: 0 applied, 1 skipped, 0 still parked/);
     await page.waitForSelector('#parked-empty', { state: 'visible' });
-    await saveScreenshot(page, SUITE, '08-decided');
+    await saveScreenshot(page, SUITE, '09-decided');
 
     const versions = new Map(
       (await projector.viewRows()).map((row) => [row.order_id, row.version]),
@@ -201,12 +224,30 @@ describe('admin console (Chromium, built projector)', () => {
     ]);
   });
 
+  it('says when the parked list is cut short, since a skip acts on the lowest version', async () => {
+    // 501 orders, each missing its first event: more than the 500 the list shows.
+    const gaps = Array.from({ length: 501 }, (_, index) => orderHistory(`gap-${index}`, 'paid')[1]);
+    await projector.produce(gaps);
+    await page.waitForSelector('#parked-truncated', { state: 'visible', timeout: 60_000 });
+    expect((await projector.admin(instance, 'GET', '/admin/parked')).body.truncated).toBe(true);
+    await saveScreenshot(page, SUITE, '10-parked-truncated');
+  });
+
   it('signs out, forgetting the token', async () => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in', { state: 'visible' });
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    await saveScreenshot(page, SUITE, '09-signed-out');
+    await saveScreenshot(page, SUITE, '11-signed-out');
   });
+
+  /** Waits until the page has refreshed once more (its "Updated" time changes). */
+  async function nextRefresh(): Promise<void> {
+    const before = await page.textContent('#updated');
+    await waitFor(async () => (await page.textContent('#updated')) !== before || undefined, {
+      timeoutMs: 10_000,
+      description: 'the next refresh',
+    });
+  }
 
   async function signIn(token: string): Promise<void> {
     await page.fill('#token', token);

@@ -148,6 +148,7 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     expect(row.applied_events).toBe(2);
 
     const list = await projector.admin(instance, 'GET', '/admin/parked');
+    expect(list.body.truncated).toBe(false);
     const resolutions = (
       list.body.items as { orderId: string; version: number; resolution: string }[]
     )

@@ -62,14 +62,22 @@ export class AdminController {
   }
 
   @Get('parked')
-  @ApiOkResponse({ description: 'Parked events of the current generation, open ones first' })
+  @ApiOkResponse({
+    description:
+      'Parked events of the current generation, open ones first, at most 500 (`truncated` when there are more)',
+  })
   async parked(@Query() query: Record<string, unknown>) {
     if (Object.keys(query).length > 0) {
       throw new ApiError(400, 'VALIDATION_FAILED', 'GET /admin/parked takes no parameters');
     }
     const generation = await currentGeneration(this.pool);
-    const events = await listParkedEvents(this.pool, generation, PARKED_LIST_LIMIT);
-    return { generation, items: events };
+    // One more than shown says whether there are more than shown.
+    const events = await listParkedEvents(this.pool, generation, PARKED_LIST_LIMIT + 1);
+    return {
+      generation,
+      items: events.slice(0, PARKED_LIST_LIMIT),
+      truncated: events.length > PARKED_LIST_LIMIT,
+    };
   }
 
   @Post('parked/:orderId/retry')
