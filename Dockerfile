@@ -29,7 +29,7 @@ COPY --from=build /app/dist ./dist
 # The provisioner finds the repository root by nest-cli.json and reads the SQL migrations there.
 COPY --from=build /app/nest-cli.json ./nest-cli.json
 COPY --from=build /app/apps/command-service/migrations ./apps/command-service/migrations
-COPY --from=build /app/apps/projector/migrations ./apps/projector/migrations
+COPY --from=build /app/libs/order-view/migrations ./libs/order-view/migrations
 USER node
 # Compose overrides this per service; the default is the monorepo's root project.
 CMD ["node", "dist/apps/command-service/src/main.js"]

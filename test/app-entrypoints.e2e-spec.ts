@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { READ_MODEL_MIGRATIONS_DIR } from '@app/order-view';
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
 import { Pool } from 'pg';
@@ -34,7 +35,7 @@ describe('app entry points', () => {
     // The projector reads its schema at boot (provisioning migrates it in the suite).
     const pool = new Pool({ connectionString: database.url, max: 1 });
     try {
-      await runMigrations(pool, readMigrations(resolve(__dirname, '../apps/projector/migrations')));
+      await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
     } finally {
       await pool.end();
     }

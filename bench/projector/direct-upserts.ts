@@ -6,7 +6,7 @@ import type { OrderEventEnvelope } from '../../libs/order-events/src';
 import { projectOrderEvent } from '../../libs/order-view/src';
 import type { PublishRate } from '../commands/outbox-publishing';
 
-/** The generation a fresh read database serves (apps/projector/migrations). */
+/** The generation a fresh read database serves (libs/order-view/migrations). */
 const FIRST_GENERATION = 1;
 
 export interface DirectUpsertSettings {

@@ -5,7 +5,7 @@ import { foldOrderView } from '../../libs/order-view/src';
 import { ORDER_PATHS, orderHistory } from '../../libs/order-view/src/testing';
 
 const CHUNK = 5_000;
-/** The generation a fresh read database serves (apps/projector/migrations). */
+/** The generation a fresh read database serves (libs/order-view/migrations). */
 const FIRST_GENERATION = 1;
 
 /**

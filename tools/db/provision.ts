@@ -7,7 +7,7 @@ import { withClient } from '../../libs/database/src/transaction';
 /** The suite's databases: the write side's event store and the read side's views. */
 export const SUITE_DATABASES = {
   write: { name: 'orders_write', migrations: 'apps/command-service/migrations' },
-  read: { name: 'orders_read', migrations: 'apps/projector/migrations' },
+  read: { name: 'orders_read', migrations: 'libs/order-view/migrations' },
 } as const;
 
 export type DatabaseSide = keyof typeof SUITE_DATABASES;

@@ -1,8 +1,12 @@
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { foldOrderView, projectOrderEvent, skipOrderEvent } from '@app/order-view';
+import {
+  READ_MODEL_MIGRATIONS_DIR,
+  foldOrderView,
+  projectOrderEvent,
+  skipOrderEvent,
+} from '@app/order-view';
 import { orderHistory } from '../../../libs/order-view/src/testing';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import { insertReplay } from '../src/replay/replays.tables';
@@ -42,7 +46,7 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
   beforeAll(async () => {
     database = await createTestDatabase('decisions');
     pool = new Pool({ connectionString: database.url, max: 4 });
-    await runMigrations(pool, readMigrations(join(__dirname, '../migrations')));
+    await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
     writer = new OrderViewWriter(pool);
   });
 

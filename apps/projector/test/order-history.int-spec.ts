@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { orderHistoryEntry } from '@app/order-view';
+import { READ_MODEL_MIGRATIONS_DIR, orderHistoryEntry } from '@app/order-view';
 import { orderHistory } from '../../../libs/order-view/src/testing';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import { deleteRetiredGenerations, insertReplay } from '../src/replay/replays.tables';
@@ -54,7 +53,7 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
   beforeAll(async () => {
     database = await createTestDatabase('history');
     pool = new RecordingPool({ connectionString: database.url, max: 4 });
-    await runMigrations(pool, readMigrations(join(__dirname, '../migrations')));
+    await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
     writer = new OrderViewWriter(pool);
   });
 

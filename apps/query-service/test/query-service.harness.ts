@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@app/config';
 import { readMigrations, runMigrations } from '@app/database';
 import { createHttpApp } from '@app/http-platform';
+import { READ_MODEL_MIGRATIONS_DIR, VIEW_CHANGED_CHANNEL } from '@app/order-view';
 import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
@@ -14,7 +14,6 @@ import { VersionWaiters } from '../src/read-your-writes/version-waiters';
 import { ViewChangeListener } from '../src/read-your-writes/view-change-listener';
 
 /** The read side's schema belongs to the projector, which owns and migrates it. */
-const READ_MIGRATIONS = join(__dirname, '../../projector/migrations');
 
 export interface RunningQueryService {
   app: NestFastifyApplication;
@@ -51,7 +50,7 @@ export class QueryServiceUnderTest {
   async setUp(): Promise<void> {
     this.database = await createTestDatabase('query');
     this.db = new Pool({ connectionString: this.database.url, max: 4 });
-    await runMigrations(this.db, readMigrations(READ_MIGRATIONS));
+    await runMigrations(this.db, readMigrations(READ_MODEL_MIGRATIONS_DIR));
     this.serviceUrl = await grantAppRole(readHandle().databaseAdminUrl, {
       database: this.database.name,
       role: APP_ROLES.queryService.role,
@@ -139,7 +138,7 @@ export class QueryServiceUnderTest {
 
   /** What the projector sends in each transaction that changed the view. */
   async notifyViewChanged(): Promise<void> {
-    await this.db.query(`SELECT pg_notify('order_view_changed', '')`);
+    await this.db.query(`SELECT pg_notify('${VIEW_CHANGED_CHANNEL}', '')`);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { ClientBase, Pool } from 'pg';
 import { isUniqueViolation, withTransaction } from '@app/database';
 import type { TopicPartitionOffset } from '@app/kafka';
-import { readCheckpoints, VIEW_CHANGED_CHANNEL } from '../view/order-view.tables';
+import { VIEW_CHANGED_CHANNEL } from '@app/order-view';
+import { readCheckpoints } from '../view/order-view.tables';
 
 export interface Replay {
   replayId: string;

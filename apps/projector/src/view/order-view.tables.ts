@@ -1,16 +1,13 @@
 import type { ClientBase, Pool } from 'pg';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { orderHistoryEntry, type OrderView } from '@app/order-view';
+import { VIEW_CHANGED_CHANNEL, orderHistoryEntry, type OrderView } from '@app/order-view';
 import type { ParkedEvent, StoredOrder } from './project-batch';
 import { decisionKey, decisionKeyOf, type OperatorDecision } from './resume-parked';
 
 /**
- * The SQL of the read database (apps/projector/migrations). Every function takes the
+ * The SQL of the read database (libs/order-view/migrations). Every function takes the
  * generation it works on: a replay writes the next generation while the current one serves.
  */
-
-/** The channel the query-service listens on to wake read-your-writes waiters. */
-export const VIEW_CHANGED_CHANNEL = 'order_view_changed';
 
 /**
  * The generation serving reads, locked in share mode until the transaction ends, so that a

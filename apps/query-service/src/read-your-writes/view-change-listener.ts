@@ -4,9 +4,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Client } from 'pg';
+import { VIEW_CHANGED_CHANNEL } from '@app/order-view';
 
-/** The projector notifies on it in each transaction that changed the view, and on a replay switch. */
-export const VIEW_CHANGED_CHANNEL = 'order_view_changed';
 const BACKOFF_MIN_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
