@@ -43,11 +43,31 @@ export const boundaries = {
   },
 };
 
+// Production code never imports test helpers or fixtures (test/, an app's test/ folder): what
+// ships is what runs, and a test's shortcut cannot become a dependency.
+export const productionImportsNoTests = {
+  files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+  ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '(^|/)test/',
+            message: 'Production code must not import test helpers or fixtures.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 // The order domain is pure (decide/evolve over plain data): no framework, no infrastructure,
 // no other lib. Tests and their fixtures may use what they like.
 export const pureDomain = {
   files: ['libs/order-domain/**/*.ts'],
-  ignores: ['**/*.spec.ts', '**/testing/**'],
+  ignores: ['**/*.spec.ts'],
   rules: {
     'no-restricted-imports': [
       'error',

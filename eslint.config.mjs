@@ -2,7 +2,12 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import { boundaries, noBuiltInKafkaTransport, pureDomain } from './eslint.boundaries.mjs';
+import {
+  boundaries,
+  productionImportsNoTests,
+  noBuiltInKafkaTransport,
+  pureDomain,
+} from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.local/', 'coverage/', '*.mjs'] },
@@ -39,6 +44,7 @@ export default tseslint.config(
     },
   },
   boundaries,
+  productionImportsNoTests,
   pureDomain,
   noBuiltInKafkaTransport,
   prettier,

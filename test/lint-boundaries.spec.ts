@@ -60,6 +60,16 @@ describe('import boundaries (eslint)', () => {
     expect(rulesHit(results, 'imports-view.ts')).toEqual([]);
   });
 
+  it('keeps test helpers and fixtures out of production code, not out of its tests', async () => {
+    const results = await lint('libs/order-view/src', {
+      'imports-fixture.ts': `import { orderHistory } from '../../../../test/fixtures/order-histories';\nexport const leaked = orderHistory;\n`,
+      'imports-fixture.spec.ts': `import { orderHistory } from '../../../../test/fixtures/order-histories';\nit('runs', () => expect(orderHistory).toBeDefined());\n`,
+    });
+
+    expect(rulesHit(results, 'imports-fixture.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesHit(results, 'imports-fixture.spec.ts')).toEqual([]);
+  });
+
   it('keeps the order domain free of frameworks and infrastructure', async () => {
     const results = await lint('libs/order-domain/src', {
       'imports-nest.ts': `import { Injectable } from '@nestjs/common';\nexport const leaked = Injectable;\n`,

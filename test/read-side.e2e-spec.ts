@@ -5,7 +5,7 @@ import {
   anOrderTotal,
   postJson,
 } from '../apps/command-service/test/command-service.harness';
-import { ORDER_PATHS, orderHistory } from '../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from './fixtures/order-histories';
 import { waitFor } from '../tools/local-infra/wait-for';
 import type { RunningApp } from '../tools/local-suite/suite-apps';
 import { ThreeAppsUnderTest } from './infra/three-apps';

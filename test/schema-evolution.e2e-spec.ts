@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
-import { readEventFixtures } from '../libs/order-events/src/testing/event-fixtures';
+import { readEventFixtures } from '../tools/schemas/event-fixtures';
 import { postJson } from '../apps/command-service/test/command-service.harness';
 import { waitFor } from '../tools/local-infra/wait-for';
 import type { RunningApp } from '../tools/local-suite/suite-apps';

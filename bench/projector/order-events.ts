@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import { toOrderEventRecord, type OrderEventEnvelope } from '../../libs/order-events/src';
-import { ORDER_PATHS, orderHistory } from '../../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 import { createDurableTopic } from '../../test/infra/topics';
 
 /** Orders in progress at once: each event is the next one of a random order among them. */

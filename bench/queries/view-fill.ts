@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { saveOrders } from '../../apps/projector/src/view/order-view.tables';
 import { foldOrderView } from '../../libs/order-view/src';
-import { ORDER_PATHS, orderHistory } from '../../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 
 const CHUNK = 5_000;
 /** The generation a fresh read database serves (libs/order-view/migrations). */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '../../libs/order-events/src';
-import { readEventFixtures } from '../../libs/order-events/src/testing/event-fixtures';
+import { readEventFixtures } from './event-fixtures';
 import { checkSchemaGate, type FixtureCheck, type SchemaSnapshot } from './schema-gate';
 import {
   SNAPSHOTS_DIR,

@@ -1,5 +1,5 @@
 import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '../../libs/order-events/src';
-import { readEventFixtures } from '../../libs/order-events/src/testing/event-fixtures';
+import { readEventFixtures } from './event-fixtures';
 import { checkSchemaGate, type GateInput, type SchemaSnapshot } from './schema-gate';
 import { readSnapshots } from './schema-snapshots';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SCHEMAS_DIR } from '../../libs/order-events/src/testing/event-fixtures';
+import { SCHEMAS_DIR } from './event-fixtures';
 import type { SchemaSnapshot } from './schema-gate';
 
 /** The published schemas, one committed file per type and version. */

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import type { Browser, Page } from 'playwright-core';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { ORDER_PATHS, orderHistory } from '../../../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from '../../../test/fixtures/order-histories';
 import { launchChromium, saveScreenshot } from '../../../test/infra/browser';
 import { buildApps } from '../../../test/infra/build';
 import { waitFor } from '../../../tools/local-infra/wait-for';

@@ -7,7 +7,7 @@ import {
   projectOrderEvent,
   skipOrderEvent,
 } from '@app/order-view';
-import { orderHistory } from '../../../libs/order-view/src/testing';
+import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import { insertReplay } from '../src/replay/replays.tables';
 import { OrderViewWriter, type PartitionBatch } from '../src/view/order-view-writer';

@@ -2,7 +2,7 @@ import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
 import { READ_MODEL_MIGRATIONS_DIR, orderHistoryEntry } from '@app/order-view';
-import { orderHistory } from '../../../libs/order-view/src/testing';
+import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import { deleteRetiredGenerations, insertReplay } from '../src/replay/replays.tables';
 import { OrderViewWriter, type PartitionBatch } from '../src/view/order-view-writer';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ORDER_PATHS, orderHistory } from '../../../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from '../../../test/fixtures/order-histories';
 import { buildApps } from '../../../test/infra/build';
 import { freePort } from '../../../test/infra/free-port';
 import { TEST_DATA_DIR } from '../../../test/infra/local-infra';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
-import { ORDER_PATHS, orderHistory } from '../../../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from '../../../test/fixtures/order-histories';
 import { buildApps } from '../../../test/infra/build';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
 import { waitFor } from '../../../tools/local-infra/wait-for';

@@ -1,5 +1,5 @@
 import type { OrderEventEnvelope } from '@app/order-events';
-import { ORDER_PATHS, orderHistory } from '../../../libs/order-view/src/testing';
+import { ORDER_PATHS, orderHistory } from '../../../test/fixtures/order-histories';
 import { buildApps } from '../../../test/infra/build';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
 import { waitFor } from '../../../tools/local-infra/wait-for';

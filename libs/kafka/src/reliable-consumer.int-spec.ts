@@ -271,7 +271,7 @@ describe('ReliableConsumer on the real cluster', () => {
     }
 
     function startConsumerProcess(topic: string, group: string, extraEnv: Record<string, string>) {
-      return startScript(resolve(__dirname, 'testing/consume-into-postgres.ts'), {
+      return startScript(resolve(__dirname, '../../../test/kafka/consume-into-postgres.ts'), {
         BROKERS: kafkaBrokers().join(','),
         KAFKA_SASL_USERNAME: kafkaCredential().username,
         KAFKA_SASL_PASSWORD: kafkaCredential().password,

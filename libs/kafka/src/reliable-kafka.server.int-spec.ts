@@ -18,7 +18,12 @@ import type { KafkaBatchContext, KafkaBatchItem } from './kafka-batch.context';
 import { durableProducerSettings } from './producer-settings';
 import { createReliableKafkaMicroservice } from './reliable-kafka.server';
 import { ReliableProducer } from './reliable-producer';
-import { Probe, SinkError, transportTestApp, type BatchSink } from './testing/transport-test-app';
+import {
+  Probe,
+  SinkError,
+  transportTestApp,
+  type BatchSink,
+} from '../../../test/kafka/transport-test-app';
 
 const kafka = testKafka({ clientId: 'transport-test' });
 
@@ -321,7 +326,7 @@ function startAppProcess(options: {
   handledFile: string;
   pauseAfter?: number;
 }) {
-  return startScript(resolve(__dirname, 'testing/transport-test-app.main.ts'), {
+  return startScript(resolve(__dirname, '../../../test/kafka/transport-test-app.main.ts'), {
     BROKERS: kafkaBrokers().join(','),
     KAFKA_SASL_USERNAME: kafkaCredential().username,
     KAFKA_SASL_PASSWORD: kafkaCredential().password,

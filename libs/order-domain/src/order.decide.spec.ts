@@ -26,7 +26,7 @@ import {
   shipOrder,
   shippingAddress,
   total,
-} from './testing/order.fixtures';
+} from '../../../test/fixtures/order.fixtures';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

@@ -10,7 +10,7 @@ import {
   orderShipped,
   shippingAddress,
   total,
-} from './testing/order.fixtures';
+} from '../../../test/fixtures/order.fixtures';
 
 const details = { customerId: 'customer-7', currency: 'EUR', items, total };
 const payment = { amount: total, paymentReference: 'psp-123' };

@@ -1,7 +1,7 @@
 import type { OrderEventEnvelope } from '@app/order-events';
 import { orderHistoryEntry } from './order-history';
 import { projectOrderEvent } from './order-view.projection';
-import { orderHistory } from './testing';
+import { orderHistory } from '../../../test/fixtures/order-histories';
 
 describe('orderHistoryEntry', () => {
   const [placed, paid] = orderHistory('order-1', 'paid');

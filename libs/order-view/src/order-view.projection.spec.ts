@@ -2,7 +2,7 @@ import { evolve, initialOrderState, type OrderEventType, type OrderState } from 
 import type { OrderEventEnvelope } from '@app/order-events';
 import type { OrderView } from './order-view';
 import { foldOrderView, projectOrderEvent, skipOrderEvent } from './order-view.projection';
-import { orderHistory, type OrderPath } from './testing';
+import { orderHistory, type OrderPath } from '../../../test/fixtures/order-histories';
 
 const startAt = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number): string => new Date(startAt.getTime() + ms).toISOString();

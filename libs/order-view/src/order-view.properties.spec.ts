@@ -3,7 +3,11 @@ import { evolve, initialOrderState, type OrderEventType, type OrderState } from 
 import { isKnownOrderEventType, type OrderEventEnvelope } from '@app/order-events';
 import type { OrderView, ProjectionOutcome } from './order-view';
 import { foldOrderView, projectOrderEvent, skipOrderEvent } from './order-view.projection';
-import { deliveriesArbitrary, orderHistoriesArbitrary, orderHistoryArbitrary } from './testing';
+import {
+  deliveriesArbitrary,
+  orderHistoriesArbitrary,
+  orderHistoryArbitrary,
+} from '../../../test/fixtures/order-histories';
 
 /**
  * The view the read side should serve after a valid history, computed apart from the projection:

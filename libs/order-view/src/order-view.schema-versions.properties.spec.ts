@@ -6,7 +6,7 @@ import {
   type RecordedOrderEvent,
 } from '@app/order-events';
 import { foldOrderView } from './order-view.projection';
-import { orderHistoryArbitrary } from './testing';
+import { orderHistoryArbitrary } from '../../../test/fixtures/order-histories';
 
 /**
  * The same fact as the code before OrderPlaced v2 wrote it: every type at schema version 1, and

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { orderHistory } from '../../../../libs/order-view/src/testing';
+import { orderHistory } from '../../../../test/fixtures/order-histories';
 import { projectBatch, type BatchStart, type PositionedEvent } from './project-batch';
 
 const positioned = (envelopes: OrderEventEnvelope[]): PositionedEvent[] =>

@@ -1,6 +1,6 @@
 import type { OrderEventEnvelope } from '@app/order-events';
 import { foldOrderView } from '@app/order-view';
-import { orderHistory } from '../../../../libs/order-view/src/testing';
+import { orderHistory } from '../../../../test/fixtures/order-histories';
 import { decisionKeyOf, resumeParked } from './resume-parked';
 
 const parkedRow = (envelope: OrderEventEnvelope) => ({ envelope });

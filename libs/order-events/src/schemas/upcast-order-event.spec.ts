@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Ajv2020 from 'ajv/dist/2020';
 import { decodeOrderEventRecord, toOrderEventRecord } from '../order-event-envelope';
-import { readEventFixtures } from '../testing/event-fixtures';
+import { readEventFixtures } from '../../../../tools/schemas/event-fixtures';
 import { ORDER_EVENT_VERSIONS, latestSchemaVersion } from './order-event-versions';
 import { orderPlacedV1, orderPlacedV2, type OrderPlacedV1Data } from './order-event.schemas';
 import { orderPlacedV1ToV2 } from './order-event.upcasters';

@@ -7,9 +7,12 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { ReliableConsumer, type BatchHandler } from '../reliable-consumer';
-import { ReliableProducer } from '../reliable-producer';
-import { durableProducerSettings } from '../producer-settings';
+import {
+  ReliableConsumer,
+  ReliableProducer,
+  durableProducerSettings,
+  type BatchHandler,
+} from '../../libs/kafka/src';
 
 const env = process.env as Record<string, string>;
 const pauseAfter = env.PAUSE_MID_BATCH_AFTER ? Number(env.PAUSE_MID_BATCH_AFTER) : Infinity;

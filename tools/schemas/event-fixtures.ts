@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordedOrderEvent } from '../order-event-envelope';
+import type { RecordedOrderEvent } from '../../libs/order-events/src';
 
 /** Where the published schemas' snapshots and the example events of every version live. */
-export const SCHEMAS_DIR = join(__dirname, '../../schemas');
+export const SCHEMAS_DIR = join(__dirname, '../../libs/order-events/schemas');
 export const FIXTURES_DIR = join(SCHEMAS_DIR, 'fixtures');
 
 /** An example event of one published version, as a writer of that version put it on the topic. */

@@ -24,9 +24,12 @@ import {
 } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { finalize, throwError, type Observable } from 'rxjs';
-import { KafkaBatchContext, type KafkaBatchItem } from '../kafka-batch.context';
-import type { KafkaSaslCredentials } from '../kafka.config';
-import { KafkaModule } from '../kafka.module';
+import {
+  KafkaBatchContext,
+  KafkaModule,
+  type KafkaBatchItem,
+  type KafkaSaslCredentials,
+} from '../../libs/kafka/src';
 
 /** The handler's pattern: a logical name, bound to the test's topic by the server's `topics`. */
 const TEST_EVENTS = 'test-events';

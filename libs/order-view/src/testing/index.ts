@@ -1,8 +1,0 @@
-export {
-  ORDER_PATHS,
-  deliveriesArbitrary,
-  orderHistoriesArbitrary,
-  orderHistory,
-  orderHistoryArbitrary,
-  type OrderPath,
-} from './order-histories';
