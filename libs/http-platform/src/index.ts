@@ -1,6 +1,7 @@
 export { ApiError, type ApiErrorBody, type ErrorMapper } from './api-error';
 export { CORRELATION_ID_HEADER } from './correlation-id';
 export { MAX_BODY_BYTES, createHttpApp, listen } from './create-http-app';
+export { digestTag, entityTag, ifNoneMatchMatches, ifNoneMatchNames } from './entity-tags';
 export { HttpEnv } from './http.config';
 export { MetricsRegistry } from './metrics.controller';
 export { serveOpenApi } from './open-api';

@@ -23,6 +23,7 @@ export type {
   ShippingAddress,
 } from './order.events';
 export {
+  MAX_ORDER_VERSION,
   ADDRESS_LIMITS,
   COUNTRY_CODE_PATTERN,
   ORDER_ID_PATTERN,

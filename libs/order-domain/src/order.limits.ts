@@ -24,6 +24,9 @@ export const ADDRESS_LIMITS = Object.freeze({
 /** ISO 3166-1 alpha-2, upper case. */
 export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
 
+/** An order's versions are PostgreSQL integers: 1 to this. */
+export const MAX_ORDER_VERSION = 2_147_483_647;
+
 /** The contract's limit for ids (order, customer, sku, references), in characters. */
 export const MAX_ID_LENGTH = 64;
 

@@ -1,4 +1,10 @@
-import { MAX_ID_LENGTH, isOrderId, isPrintableText, type OrderEvent } from '@app/order-domain';
+import {
+  MAX_ID_LENGTH,
+  MAX_ORDER_VERSION as MAX_VERSION,
+  isOrderId,
+  isPrintableText,
+  type OrderEvent,
+} from '@app/order-domain';
 import type { ConsumedRecord, OutgoingRecord } from '@app/kafka';
 
 export interface OrderEventMetadata {
@@ -63,9 +69,6 @@ export function orderEventHeaders(
     [ORDER_EVENT_HEADERS.contentType]: 'application/json',
   };
 }
-
-/** Versions are stored as PostgreSQL integers. */
-const MAX_VERSION = 2_147_483_647;
 
 /** A record that is not an order event envelope at all; consumers dead-letter it. */
 export class UndecodableOrderEventError extends Error {

@@ -1,4 +1,9 @@
-export type { OrderView, OrderViewStatus, ProjectionOutcome } from './order-view';
+export {
+  ORDER_VIEW_STATUSES,
+  type OrderView,
+  type OrderViewStatus,
+  type ProjectionOutcome,
+} from './order-view';
 export { foldOrderView, projectOrderEvent, skipOrderEvent } from './order-view.projection';
 export { orderHistoryEntry, type OrderHistoryEntry } from './order-history';
 export {

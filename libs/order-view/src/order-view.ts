@@ -1,7 +1,9 @@
 import type { OrderItem, ShippingAddress } from '@app/order-domain';
 import type { OrderEventEnvelope } from '@app/order-events';
 
-export type OrderViewStatus = 'PLACED' | 'PAID' | 'SHIPPED' | 'CANCELLED';
+/** The statuses the view shows, for readers that validate or document them. */
+export const ORDER_VIEW_STATUSES = ['PLACED', 'PAID', 'SHIPPED', 'CANCELLED'] as const;
+export type OrderViewStatus = (typeof ORDER_VIEW_STATUSES)[number];
 
 /**
  * One order as the read side serves it (the body of GET /orders/:id) and stores it as jsonb.

@@ -38,7 +38,3 @@ export function parseIfMatch(value: string | string[] | undefined): number | und
   }
   return Number(match[1]);
 }
-
-export function entityTag(version: number): string {
-  return `"${version}"`;
-}

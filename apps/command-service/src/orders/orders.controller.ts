@@ -12,8 +12,9 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { entityTag } from '@app/http-platform';
 import type { OrderCommand } from '@app/order-domain';
-import { entityTag, parseIdempotencyKey, parseIfMatch, parseOrderId } from './command-headers';
+import { parseIdempotencyKey, parseIfMatch, parseOrderId } from './command-headers';
 import { requestFingerprint } from './idempotency-keys';
 import {
   OrderCommandHandler,

@@ -1,7 +1,5 @@
 import { ApiError } from '@app/http-platform';
-
-/** Versions are PostgreSQL integers. */
-const MAX_VERSION = 2_147_483_647;
+import { MAX_ORDER_VERSION as MAX_VERSION } from '@app/order-domain';
 /** A version in canonical decimal: no sign, no leading zero, at most ten digits. */
 const VERSION_TEXT = /^(0|[1-9]\d{0,9})$/;
 

@@ -2,13 +2,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { ApiError } from '@app/http-platform';
-import { MAX_ID_LENGTH, PRINTABLE_TEXT } from '@app/order-domain';
-
-export const ORDER_STATUSES = ['PLACED', 'PAID', 'SHIPPED', 'CANCELLED'] as const;
-export type OrderViewStatus = (typeof ORDER_STATUSES)[number];
-
-/** Versions are PostgreSQL integers. */
-const MAX_VERSION = 2_147_483_647;
+import { MAX_ID_LENGTH, MAX_ORDER_VERSION as MAX_VERSION, PRINTABLE_TEXT } from '@app/order-domain';
+import { ORDER_VIEW_STATUSES as ORDER_STATUSES, type OrderViewStatus } from '@app/order-view';
 export const DEFAULT_WAIT_MS = 3_000;
 export const MAX_WAIT_MS = 10_000;
 export const DEFAULT_PAGE_SIZE = 50;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { OrderCursor } from './order-cursor';
-import type { OrderViewStatus } from './order-query-params';
+import type { OrderViewStatus } from '@app/order-view';
 import type { OrderHistoryEntry, OrderView } from './order-view.responses';
 
 export interface OrderViewRow {

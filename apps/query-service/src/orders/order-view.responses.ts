@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ORDER_STATUSES, type OrderViewStatus } from './order-query-params';
+import { ORDER_VIEW_STATUSES as ORDER_STATUSES, type OrderViewStatus } from '@app/order-view';
 
 /**
  * Response shapes, for the OpenAPI document and for types. The projector writes the document;

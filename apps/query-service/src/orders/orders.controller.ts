@@ -9,8 +9,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '@app/http-platform';
-import { digestTag, entityTag, ifNoneMatchMatches, ifNoneMatchNames } from './entity-tag';
+import {
+  ApiError,
+  digestTag,
+  entityTag,
+  ifNoneMatchMatches,
+  ifNoneMatchNames,
+} from '@app/http-platform';
 import { parseOrderId } from './order-id';
 import { OrderQueryHandler, type OrderLookup } from './order-query.handler';
 import {

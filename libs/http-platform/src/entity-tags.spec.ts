@@ -1,4 +1,4 @@
-import { digestTag, entityTag, ifNoneMatchMatches, ifNoneMatchNames } from './entity-tag';
+import { digestTag, entityTag, ifNoneMatchMatches, ifNoneMatchNames } from './entity-tags';
 
 describe('entity tags', () => {
   it('quotes the version', () => {
