@@ -63,6 +63,25 @@ export const productionImportsNoTests = {
   },
 };
 
+// Tools, benches and tests use a lib as the apps do: through its index (`@app/<lib>`), the
+// surface it chose to export, never a file inside it.
+export const libsThroughTheirIndex = {
+  files: ['tools/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'apps/*/test/**/*.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '(^|/)libs/[^/]+/src',
+            message: 'Import a lib through its index: @app/<lib>.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 // The order domain is pure (decide/evolve over plain data): no framework, no infrastructure,
 // no other lib. Tests and their fixtures may use what they like.
 export const pureDomain = {

@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 import {
   boundaries,
   productionImportsNoTests,
+  libsThroughTheirIndex,
   noBuiltInKafkaTransport,
   pureDomain,
 } from './eslint.boundaries.mjs';
@@ -45,6 +46,7 @@ export default tseslint.config(
   },
   boundaries,
   productionImportsNoTests,
+  libsThroughTheirIndex,
   pureDomain,
   noBuiltInKafkaTransport,
   prettier,

@@ -9,8 +9,8 @@
  * started (and stopped) under .local/bench. Every client logs in as the cluster's super user.
  */
 import { Partitioners, type Message } from 'kafkajs';
-import { durableProducerSettings } from '../libs/kafka/src/producer-settings';
-import { ReliableProducer } from '../libs/kafka/src/reliable-producer';
+import { durableProducerSettings } from '@app/kafka';
+import { ReliableProducer } from '@app/kafka';
 import { createDurableTopic } from '../test/infra/topics';
 import { runKafkaTool } from '../tools/local-infra/kafka-cluster';
 import { BenchKafka } from './bench-kafka';

@@ -29,7 +29,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { logLevel, type Kafka } from 'kafkajs';
 import { Pool } from 'pg';
-import type { OrderEventEnvelope } from '../libs/order-events/src';
+import type { OrderEventEnvelope } from '@app/order-events';
 import { stopApp, type RunningApp } from '../tools/local-suite/suite-apps';
 import type { BenchKafka } from './bench-kafka';
 import {

@@ -4,7 +4,7 @@ import { READ_MODEL_MIGRATIONS_DIR } from '@app/order-view';
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
 import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '../libs/database/src/migrations';
+import { readMigrations, runMigrations } from '@app/database';
 import {
   appKafkaEnv,
   createTestDatabase,

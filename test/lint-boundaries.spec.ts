@@ -70,6 +70,16 @@ describe('import boundaries (eslint)', () => {
     expect(rulesHit(results, 'imports-fixture.spec.ts')).toEqual([]);
   });
 
+  it('has tools, benches and tests import a lib through its index, not a file inside it', async () => {
+    const results = await lint('tools', {
+      'imports-inside.ts': `import { withTransaction } from '../../libs/database/src/transaction';\nexport const leaked = withTransaction;\n`,
+      'imports-index.ts': `import { withTransaction } from '@app/database';\nexport const allowed = withTransaction;\n`,
+    });
+
+    expect(rulesHit(results, 'imports-inside.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesHit(results, 'imports-index.ts')).toEqual([]);
+  });
+
   it('keeps the order domain free of frameworks and infrastructure', async () => {
     const results = await lint('libs/order-domain/src', {
       'imports-nest.ts': `import { Injectable } from '@nestjs/common';\nexport const leaked = Injectable;\n`,

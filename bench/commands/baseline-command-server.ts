@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'pg';
 import { reply, serveUntilSignalled } from '../baseline-server';
-import { withTransaction } from '../../libs/database/src/transaction';
+import { withTransaction } from '@app/database';
 import { appendPlacedOrders, placedOrder, type PlaceOrderBody } from './placed-orders';
 
 const pool = new Pool({

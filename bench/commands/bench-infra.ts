@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
-import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
+import { readMigrations, runMigrations } from '@app/database';
 import { LocalPostgres } from '../../tools/local-infra/local-postgres';
 import { repoRoot } from '../../tools/repo-root';
-import { withClient } from '../../libs/database/src/transaction';
+import { withClient } from '@app/database';
 import { BenchKafka } from '../bench-kafka';
 
 /** Where the bench's own PostgreSQL keeps its data (when DATABASE_ADMIN_URL is not set). */

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { withTransaction } from '../../libs/database/src/transaction';
+import { withTransaction } from '@app/database';
 import {
   appendPlacedOrders,
   placedOrder,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { orderEventHeaders } from '../../libs/order-events/src/order-event-envelope';
-import { latestSchemaVersion } from '../../libs/order-events/src/schemas/order-event-versions';
+import { orderEventHeaders } from '@app/order-events';
+import { latestSchemaVersion } from '@app/order-events';
 
 export interface PlaceOrderBody {
   customerId: string;

@@ -20,8 +20,8 @@ import {
   type MicroserviceOptions,
 } from '@nestjs/microservices';
 import { Pool } from 'pg';
-import type { RecordedOrderEvent } from '../../libs/order-events/src';
-import { projectOrderEvent, type OrderView } from '../../libs/order-view/src';
+import type { RecordedOrderEvent } from '@app/order-events';
+import { projectOrderEvent, type OrderView } from '@app/order-view';
 
 const env = (name: string): string => {
   const value = process.env[name];

@@ -1,4 +1,4 @@
-import { OrderEventsTopicEnv } from '../../libs/order-events/src';
+import { OrderEventsTopicEnv } from '@app/order-events';
 import type { RunningApp } from '../../tools/local-suite/suite-apps';
 import type { BenchKafka } from '../bench-kafka';
 import { createBenchDatabase, deleteTopicsAtEnd, type Teardown } from '../commands/bench-infra';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
 import { Pool } from 'pg';
-import { withTransaction } from '../../libs/database/src/transaction';
+import { withTransaction } from '@app/database';
 import { createDurableTopic } from '../../test/infra/topics';
 import { runKafkaTool } from '../../tools/local-infra/kafka-cluster';
 import type { BenchKafka } from '../bench-kafka';

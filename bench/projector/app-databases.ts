@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
+import { readMigrations, runMigrations } from '@app/database';
 import { createTestDatabase } from '../../test/infra/test-infra';
 import { APP_ROLES, SUITE_DATABASES, grantAppRole } from '../../tools/db/provision';
 import { repoRoot } from '../../tools/repo-root';

@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
 import { saveBatch } from '../../apps/projector/src/view/order-view.tables';
 import { storedAfter, type StoredOrder } from '../../apps/projector/src/view/project-batch';
-import { withTransaction } from '../../libs/database/src/transaction';
-import type { OrderEventEnvelope } from '../../libs/order-events/src';
-import { projectOrderEvent } from '../../libs/order-view/src';
+import { withTransaction } from '@app/database';
+import type { OrderEventEnvelope } from '@app/order-events';
+import { projectOrderEvent } from '@app/order-view';
 import type { PublishRate } from '../commands/outbox-publishing';
 
 /** The generation a fresh read database serves (libs/order-view/migrations). */

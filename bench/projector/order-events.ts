@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
-import { toOrderEventRecord, type OrderEventEnvelope } from '../../libs/order-events/src';
+import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 import { createDurableTopic } from '../../test/infra/topics';
 

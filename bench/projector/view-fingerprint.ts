@@ -1,4 +1,4 @@
-import { withClient } from '../../libs/database/src/transaction';
+import { withClient } from '@app/database';
 
 export interface ViewFingerprint {
   rows: number;

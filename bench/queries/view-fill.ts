@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { saveOrders } from '../../apps/projector/src/view/order-view.tables';
-import { foldOrderView } from '../../libs/order-view/src';
+import { foldOrderView } from '@app/order-view';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 
 const CHUNK = 5_000;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
-import { withClient } from '../../libs/database/src/transaction';
+import { withClient } from '@app/database';
 import { provisionKafkaAs, type KafkaProvisioning } from '../../tools/kafka/provision';
 import { LocalKafkaCluster, waitUntilKafkaReady } from '../../tools/local-infra/kafka-cluster';
 import {

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
+import { createTopicsAndWait } from '@app/kafka';
 
 /**
  * Creates `topic` with the contract's durability: replication factor 3, min.insync.replicas 2,

@@ -12,7 +12,7 @@ import {
   ReliableProducer,
   durableProducerSettings,
   type BatchHandler,
-} from '../../libs/kafka/src';
+} from '@app/kafka';
 
 const env = process.env as Record<string, string>;
 const pauseAfter = env.PAUSE_MID_BATCH_AFTER ? Number(env.PAUSE_MID_BATCH_AFTER) : Infinity;

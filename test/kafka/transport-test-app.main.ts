@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
-import { createReliableKafkaMicroservice } from '../../libs/kafka/src';
+import { createReliableKafkaMicroservice } from '@app/kafka';
 import { transportTestApp, type BatchSink } from './transport-test-app';
 
 const env = process.env as Record<string, string>;

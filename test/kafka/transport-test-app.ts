@@ -29,7 +29,7 @@ import {
   KafkaModule,
   type KafkaBatchItem,
   type KafkaSaslCredentials,
-} from '../../libs/kafka/src';
+} from '@app/kafka';
 
 /** The handler's pattern: a logical name, bound to the test's topic by the server's `topics`. */
 const TEST_EVENTS = 'test-events';

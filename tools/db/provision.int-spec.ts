@@ -9,7 +9,7 @@ import {
   type AppDatabasePasswords,
   type AppDatabaseUrls,
 } from './provision';
-import { withClient } from '../../libs/database/src/transaction';
+import { withClient } from '@app/database';
 
 // The app roles are cluster-wide and shared with other test files; they all run one at a time,
 // and grantAppRole sets the password of the moment on each call.

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Pool, type ClientBase } from 'pg';
-import { readMigrations, runMigrations } from '../../libs/database/src/migrations';
+import { readMigrations, runMigrations } from '@app/database';
 import { repoRoot } from '../repo-root';
-import { withClient } from '../../libs/database/src/transaction';
+import { withClient } from '@app/database';
 
 /** The suite's databases: the write side's event store and the read side's views. */
 export const SUITE_DATABASES = {

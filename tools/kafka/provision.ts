@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
-import { guardTopics } from '../../libs/kafka/src/topic-guard';
-import { orderEventTopics, type OrderEventsTopicEnv } from '../../libs/order-events/src';
+import { guardTopics } from '@app/kafka';
+import { orderEventTopics, type OrderEventsTopicEnv } from '@app/order-events';
 import { APP_PRINCIPALS } from '../local-infra/kafka-credentials';
 import { appAcls, type KafkaAccessPlan } from './kafka-acls';
 

@@ -6,7 +6,7 @@ import { TEST_KAFKA_PORT_BASE } from '../../test/infra/local-infra';
 import { Client } from 'pg';
 import { freePort } from '../../test/infra/free-port';
 import { uniqueName } from '../../test/infra/test-infra';
-import { createTopicsAndWait } from '../../libs/kafka/src/topic-admin';
+import { createTopicsAndWait } from '@app/kafka';
 import { nodePorts } from '../local-infra/kafka-broker-settings';
 import { readCredentials, scramSasl } from '../local-infra/kafka-credentials';
 import { StopWaiting, waitFor, withTimeout } from '../local-infra/wait-for';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '../../libs/order-events/src';
+import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '@app/order-events';
 import { readEventFixtures } from './event-fixtures';
 import { checkSchemaGate, type FixtureCheck, type SchemaSnapshot } from './schema-gate';
 import {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordedOrderEvent } from '../../libs/order-events/src';
+import type { RecordedOrderEvent } from '@app/order-events';
 
 /** Where the published schemas' snapshots and the example events of every version live. */
 export const SCHEMAS_DIR = join(__dirname, '../../libs/order-events/schemas');

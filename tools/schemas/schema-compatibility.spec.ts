@@ -1,4 +1,6 @@
-import { orderPlacedV1 } from '../../libs/order-events/src/schemas/order-event.schemas';
+import { ORDER_EVENT_VERSIONS } from '@app/order-events';
+
+const orderPlacedV1 = ORDER_EVENT_VERSIONS.OrderPlaced[0].schema;
 import { breakingChanges } from './schema-compatibility';
 
 /** The published schema of a made-up event, as a plain JSON value. */

@@ -1,4 +1,4 @@
-import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '../../libs/order-events/src';
+import { ORDER_EVENT_VERSIONS, upcastOrderEvent } from '@app/order-events';
 import { readEventFixtures } from './event-fixtures';
 import { checkSchemaGate, type GateInput, type SchemaSnapshot } from './schema-gate';
 import { readSnapshots } from './schema-snapshots';

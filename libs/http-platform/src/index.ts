@@ -8,3 +8,4 @@ export { serveOpenApi } from './open-api';
 export { PlatformModule, type PlatformOptions } from './platform.module';
 export type { ReadinessCheck, ReadinessResult } from './readiness-check';
 export { runApp } from './run-app';
+export { RequestValidationPipe } from './validation.pipe';

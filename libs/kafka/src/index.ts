@@ -51,3 +51,5 @@ export {
 } from './reliable-kafka.server';
 export { ReliableProducer } from './reliable-producer';
 export type { TopicSpec } from './topic-spec';
+export { createTopicsAndWait } from './topic-admin';
+export { guardTopics } from './topic-guard';

@@ -1,6 +1,6 @@
 import { ApiError } from '@app/http-platform';
 // The pipe every app installs (PlatformModule); not part of the lib's surface.
-import { RequestValidationPipe } from '../../../../libs/http-platform/src/validation.pipe';
+import { RequestValidationPipe } from '@app/http-platform';
 import { PlaceOrderRequest } from './order-requests';
 
 const order = {

@@ -1,7 +1,7 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { ApiError } from '@app/http-platform';
 // The pipe every app installs globally; not part of the lib's surface, so reached directly here.
-import { RequestValidationPipe } from '../../../../libs/http-platform/src/validation.pipe';
+import { RequestValidationPipe } from '@app/http-platform';
 import {
   GET_ORDER_PARAMS,
   GetOrderParams,
