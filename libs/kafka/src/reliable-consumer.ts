@@ -177,14 +177,6 @@ export class ReliableConsumer<T> {
     return this.stop();
   }
 
-  pause(topics: TopicPartition[] | string[]): void {
-    this.consumer?.pause(toTopicPartitions(topics));
-  }
-
-  resume(topics: TopicPartition[] | string[]): void {
-    this.consumer?.resume(toTopicPartitions(topics));
-  }
-
   /** Lets the batch in progress finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -623,14 +615,6 @@ const MEMBERSHIP_LOST = new Set([
 
 function isMembershipLost(error: unknown): boolean {
   return MEMBERSHIP_LOST.has((error as { type?: string }).type ?? '');
-}
-
-function toTopicPartitions(topics: TopicPartition[] | string[]) {
-  return topics.map((entry) =>
-    typeof entry === 'string'
-      ? { topic: entry }
-      : { topic: entry.topic, partitions: [entry.partition] },
-  );
 }
 
 function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
