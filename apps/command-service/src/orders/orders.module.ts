@@ -4,6 +4,7 @@ import { IdempotencyKeys } from './idempotency-keys';
 import { IDEMPOTENCY_OPTIONS, type IdempotencyOptions } from './idempotency.config';
 import { OrderCommandHandler } from './order-command.handler';
 import { OrderEventStore } from './order-event-store';
+import { PostgresOrderEventStore } from './postgres-order-event-store';
 import { OrdersController } from './orders.controller';
 
 @Module({})
@@ -14,7 +15,7 @@ export class OrdersModule {
       controllers: [OrdersController],
       providers: [
         { provide: IDEMPOTENCY_OPTIONS, useValue: idempotency },
-        OrderEventStore,
+        { provide: OrderEventStore, useClass: PostgresOrderEventStore },
         IdempotencyKeys,
         IdempotencyKeyCleanup,
         OrderCommandHandler,
