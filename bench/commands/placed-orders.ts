@@ -59,7 +59,7 @@ export function placedOrder(body: PlaceOrderBody, correlationId = randomUUID()):
 }
 
 /**
- * Inserts each order's event and its outbox row in one statement, the way OrderEventStore.append
+ * Inserts each order's event and its outbox row in one statement, the way PostgresOrderEventStore.append
  * does (a CTE over unnest, so outbox ids follow the array order). Run inside the caller's
  * transaction.
  */

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
@@ -29,18 +30,11 @@ export class CommandServiceModule {
           readinessChecks: [DatabaseReadinessCheck, KafkaReadinessCheck],
           mapError: mapOrderError,
         }),
-        OrdersModule.forRoot({
-          retentionHours: config.idempotency.IDEMPOTENCY_KEY_RETENTION_HOURS,
-          cleanupIntervalMs: config.idempotency.IDEMPOTENCY_KEY_CLEANUP_INTERVAL_MS,
-        }),
-        OutboxModule.forRoot({
-          databaseUrl: config.database.DATABASE_URL,
-          topic: config.orderEvents.ORDER_EVENTS_TOPIC,
-          batchSize: config.outbox.OUTBOX_BATCH_SIZE,
-          pollIntervalMs: config.outbox.OUTBOX_POLL_INTERVAL_MS,
-          leaderRetryMs: config.outbox.OUTBOX_LEADER_RETRY_MS,
-          leaseMs: config.outbox.OUTBOX_LEADER_LEASE_MS,
-        }),
+        // The environment itself, no .env file: each concern's registerAs factory reads and
+        // validates its own variables (main.ts checked them all at once before this).
+        ConfigModule.forRoot({ ignoreEnvFile: true }),
+        OrdersModule,
+        OutboxModule,
       ],
     };
   }

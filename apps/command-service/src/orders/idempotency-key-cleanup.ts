@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Pool } from 'pg';
 import { IdempotencyKeys } from './idempotency-keys';
-import { IDEMPOTENCY_OPTIONS, type IdempotencyOptions } from './idempotency.config';
+import { idempotencyConfig, type IdempotencyOptions } from './idempotency.config';
 
 /**
  * Deletes expired idempotency keys every IDEMPOTENCY_KEY_CLEANUP_INTERVAL_MS on every instance
@@ -23,7 +23,7 @@ export class IdempotencyKeyCleanup implements OnApplicationBootstrap, BeforeAppl
   constructor(
     private readonly pool: Pool,
     private readonly keys: IdempotencyKeys,
-    @Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions,
+    @Inject(idempotencyConfig.KEY) private readonly options: IdempotencyOptions,
   ) {}
 
   onApplicationBootstrap(): void {

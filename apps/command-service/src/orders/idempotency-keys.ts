@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { IDEMPOTENCY_OPTIONS, type IdempotencyOptions } from './idempotency.config';
+import { idempotencyConfig, type IdempotencyOptions } from './idempotency.config';
 
 /** Rows deleted per statement by the cleanup job: short transactions, bounded lock time. */
 const CLEANUP_BATCH = 5_000;
@@ -44,7 +44,7 @@ export type IdempotencyClaim<T> = { kind: 'claimed' } | { kind: 'replay'; respon
  */
 @Injectable()
 export class IdempotencyKeys {
-  constructor(@Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions) {}
+  constructor(@Inject(idempotencyConfig.KEY) private readonly options: IdempotencyOptions) {}
 
   async claim<T>(
     client: PoolClient,

@@ -1,4 +1,6 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
 import { IsInt, Max, Min } from 'class-validator';
+import { validateEnv } from '@app/config';
 
 export class IdempotencyEnv {
   /**
@@ -17,9 +19,16 @@ export class IdempotencyEnv {
   IDEMPOTENCY_KEY_CLEANUP_INTERVAL_MS: number = 10 * 60 * 1_000;
 }
 
-export interface IdempotencyOptions {
-  retentionHours: number;
-  cleanupIntervalMs: number;
-}
+/**
+ * Injected with `@Inject(idempotencyConfig.KEY)`. main.ts has checked the whole environment
+ * before the app is built (loadConfig, one line per problem), so this cannot fail there.
+ */
+export const idempotencyConfig = registerAs('idempotency', () => {
+  const env = validateEnv(IdempotencyEnv, process.env);
+  return {
+    retentionHours: env.IDEMPOTENCY_KEY_RETENTION_HOURS,
+    cleanupIntervalMs: env.IDEMPOTENCY_KEY_CLEANUP_INTERVAL_MS,
+  };
+});
 
-export const IDEMPOTENCY_OPTIONS = Symbol('IDEMPOTENCY_OPTIONS');
+export type IdempotencyOptions = ConfigType<typeof idempotencyConfig>;

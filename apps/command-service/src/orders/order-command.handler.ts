@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
-import { withTransaction } from '@app/database';
 import {
   decide,
   evolve,
@@ -12,8 +10,12 @@ import {
   type OrderStatus,
 } from '@app/order-domain';
 import { inSpan } from '@app/tracing';
-import { IdempotencyKeyReusedError, IdempotencyKeys } from './idempotency-keys';
-import { OrderEventStore, StreamVersionConflictError } from './order-event-store';
+import { IdempotencyKeyReusedError } from './idempotency-keys';
+import {
+  OrderEventStore,
+  StreamVersionConflictError,
+  type OrderStoreTransaction,
+} from './order-event-store';
 
 export interface CommandContext {
   readonly correlationId: string;
@@ -53,15 +55,12 @@ export class OrderVersionMismatchError extends Error {
  * (or refused for a real reason) gets that answer instead of a conflict. Bounded, because under
  * sustained contention someone has to give up.
  */
-const MAX_ATTEMPTS = 5;
+export const MAX_ATTEMPTS = 5;
 
 /** Load the order's events → decide → append, in one transaction per attempt. */
 @Injectable()
 export class OrderCommandHandler {
-  constructor(
-    private readonly store: OrderEventStore,
-    private readonly idempotencyKeys: IdempotencyKeys,
-  ) {}
+  constructor(private readonly store: OrderEventStore) {}
 
   execute(command: OrderCommand, context: CommandContext): Promise<OrderCommandResult> {
     const attributes = { 'order.id': command.orderId, 'order.command': command.type };
@@ -76,9 +75,7 @@ export class OrderCommandHandler {
   ): Promise<OrderCommandResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await withTransaction(this.store.pool, (client) =>
-          this.decideAndAppend(client, command, context),
-        );
+        return await this.store.transaction((tx) => this.decideAndAppend(tx, command, context));
       } catch (error) {
         if (!(error instanceof StreamVersionConflictError)) throw error;
         // With If-Match the caller asked for this exact version, which is now gone.
@@ -91,22 +88,20 @@ export class OrderCommandHandler {
   }
 
   private async decideAndAppend(
-    client: PoolClient,
+    tx: OrderStoreTransaction,
     command: OrderCommand,
     context: CommandContext,
   ): Promise<OrderCommandResult> {
     const { idempotency } = context;
     if (idempotency) {
-      const claim = await this.idempotencyKeys.claim<OrderCommandResult>(
-        client,
+      const claim = await tx.claimIdempotencyKey<OrderCommandResult>(
         idempotency.key,
         idempotency.fingerprint,
       );
       if (claim.kind === 'replay') return claim.response;
     }
     // A place command carries a fresh id, so its history is known to be empty.
-    const history =
-      command.type === 'PlaceOrder' ? [] : await this.store.readStream(client, command.orderId);
+    const history = command.type === 'PlaceOrder' ? [] : await tx.readStream(command.orderId);
     const state = foldOrder(history);
     const version = history.length;
     if (
@@ -117,12 +112,12 @@ export class OrderCommandHandler {
       throw new OrderVersionMismatchError(command.orderId, context.expectedVersion, version);
     }
     const events = decide(command, state);
-    await this.store.append(client, command.orderId, version, events, {
+    await tx.append(command.orderId, version, events, {
       correlationId: context.correlationId,
       causationId: randomUUID(),
     });
     const result = resultOf(command.orderId, version + events.length, events.reduce(evolve, state));
-    if (idempotency) await this.idempotencyKeys.recordResponse(client, idempotency.key, result);
+    if (idempotency) await tx.recordResponse(idempotency.key, result);
     return result;
   }
 }

@@ -12,11 +12,9 @@ import { Client } from 'pg';
 import { SpanKind } from '@opentelemetry/api';
 import { ReliableProducer, type OutgoingRecord } from '@app/kafka';
 import { inSpan, isTracing, linksFromHeaders } from '@app/tracing';
-import type { OutboxRelayOptions } from './outbox.config';
+import { outboxConfig, type OutboxRelayOptions } from './outbox.config';
 import { OutboxMetrics } from './outbox.metrics';
 import { HeldLease } from './relay-lease';
-
-export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
 const NOTIFY_CHANNEL = 'outbox';
 /** How long a polite goodbye to PostgreSQL may take before the socket is simply closed. */
@@ -68,7 +66,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private wake?: () => void;
 
   constructor(
-    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
+    @Inject(outboxConfig.KEY) private readonly options: OutboxRelayOptions,
     private readonly producer: ReliableProducer,
     private readonly metrics: OutboxMetrics,
   ) {}

@@ -1,4 +1,8 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
 import { IsInt, Max, Min } from 'class-validator';
+import { loadConfig } from '@app/config';
+import { DatabaseEnv } from '@app/database';
+import { OrderEventsTopicEnv } from '@app/order-events';
 
 export class OutboxEnv {
   /** Rows published per Kafka send. */
@@ -29,11 +33,24 @@ export class OutboxEnv {
   OUTBOX_LEADER_LEASE_MS: number = 10_000;
 }
 
-export interface OutboxRelayOptions {
-  databaseUrl: string;
-  topic: string;
-  batchSize: number;
-  pollIntervalMs: number;
-  leaderRetryMs: number;
-  leaseMs: number;
-}
+/**
+ * The relay's options, injected with `@Inject(outboxConfig.KEY)`. main.ts has checked the whole
+ * environment before the app is built (loadConfig, one line per problem), so this cannot fail there.
+ */
+export const outboxConfig = registerAs('outbox', () => {
+  const { outbox, database, orderEvents } = loadConfig({
+    outbox: OutboxEnv,
+    database: DatabaseEnv,
+    orderEvents: OrderEventsTopicEnv,
+  });
+  return {
+    databaseUrl: database.DATABASE_URL,
+    topic: orderEvents.ORDER_EVENTS_TOPIC,
+    batchSize: outbox.OUTBOX_BATCH_SIZE,
+    pollIntervalMs: outbox.OUTBOX_POLL_INTERVAL_MS,
+    leaderRetryMs: outbox.OUTBOX_LEADER_RETRY_MS,
+    leaseMs: outbox.OUTBOX_LEADER_LEASE_MS,
+  };
+});
+
+export type OutboxRelayOptions = ConfigType<typeof outboxConfig>;
