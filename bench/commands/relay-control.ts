@@ -27,6 +27,31 @@ export async function pauseRelay(databaseUrl: string): Promise<PausedRelay> {
   return { resume: () => (resumed ??= client.end()) };
 }
 
+/**
+ * Takes the lease from a relay that holds it, as a standby does when the leader's session ends:
+ * ends that session (the relay reconnects and stands by), then holds the lease as pauseRelay
+ * does. Lets one service process, warm, drain several fills in turn.
+ */
+export async function takeOverRelay(databaseUrl: string): Promise<PausedRelay> {
+  const client = new Client({
+    connectionString: databaseUrl,
+    application_name: 'bench relay pause',
+  });
+  await client.connect();
+  await waitFor(
+    async () => {
+      await client.query(
+        `SELECT pg_terminate_backend(holder_pid) FROM outbox_relay_lease
+          WHERE holder_pid IS NOT NULL AND holder_pid <> pg_backend_pid()`,
+      );
+      return acquireRelayLease(client, 'bench relay pause', DAY_MS);
+    },
+    { timeoutMs: 60_000, intervalMs: 50, description: 'the outbox relay lease' },
+  );
+  let resumed: Promise<void> | undefined;
+  return { resume: () => (resumed ??= client.end()) };
+}
+
 /** The relay leads from its first lease attempt on; a 1 here means the pause did not hold. */
 export async function assertRelayStandby(appUrl: string): Promise<void> {
   if ((await relayLeader(appUrl)) !== 0) {

@@ -28,6 +28,17 @@ const BACKOFF_MIN_MS = 100;
 const MAX_BATCH_BYTES = 512 * 1024;
 const BACKOFF_MAX_MS = 5_000;
 
+/**
+ * Deleting rows Kafka has acknowledged, committed without waiting for the WAL flush
+ * (synchronous_commit off for this statement's transaction alone): the relay reads its next
+ * batch only after this delete, so a flush per batch sat on the publishing path. A delete lost
+ * to a database crash only publishes those events again, with their event ids, which consumers
+ * already dedupe; nothing acknowledged or stored is lost.
+ */
+const DELETE_PUBLISHED = `
+  WITH no_flush_wait AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+  DELETE FROM outbox WHERE id = ANY($1::bigint[]) AND EXISTS (SELECT FROM no_flush_wait)`;
+
 interface InFlightBatch {
   ids: string[];
   /** Settles once Kafka acknowledged the batch (true) or the send failed (false); never rejects. */
@@ -190,7 +201,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** By id, not "id <= max": a row with a lower id can still be committing, unpublished. */
   private async deletePublished(connection: Client, ids: string[]): Promise<void> {
-    await connection.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+    await connection.query(DELETE_PUBLISHED, [ids]);
     this.metrics.published.inc(ids.length);
   }
 
