@@ -3,20 +3,14 @@ import {
   anOrderTotal,
   postJson,
 } from '../apps/command-service/test/command-service.harness';
+import type { HistoryEntry } from '../apps/query-service/test/query-service.harness';
 import { waitFor } from '../tools/local-infra/wait-for';
 import type { RunningApp } from '../tools/local-suite/suite-apps';
 import { ThreeAppsUnderTest } from './infra/three-apps';
 import { readTopicUntil } from './infra/topic-reader';
 
 interface HistoryPage {
-  items: {
-    eventId: string;
-    type: string;
-    version: number;
-    occurredAt: string;
-    data: Record<string, unknown>;
-    correlationId: string | null;
-  }[];
+  items: HistoryEntry[];
   nextCursor: string | null;
 }
 
@@ -111,27 +105,7 @@ describe("an order's history end to end (command-service, projector, query-servi
 
   it('a replay rebuilds the same history into the new generation: same page, same ETag', async () => {
     const before = await readHistory();
-    const started = await projector.admin(
-      projectorApp,
-      'POST',
-      '/admin/projections/order-view/replay',
-    );
-    expect(started.status).toBe(202);
-    await waitFor(
-      async () => {
-        const { body } = await projector.admin(
-          projectorApp,
-          'GET',
-          '/admin/projections/order-view',
-        );
-        return body.currentGeneration === 2;
-      },
-      {
-        timeoutMs: 120_000,
-        intervalMs: 250,
-        description: 'the replayed generation to serve reads',
-      },
-    );
+    await projector.replayUntilGeneration(projectorApp, 2);
 
     expect(await readHistory()).toEqual(before);
     const cached = await fetch(`${queryApp.url}/orders/${orderId}/history`, {

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { readEventFixtures } from '../tools/schemas/event-fixtures';
 import { postJson } from '../apps/command-service/test/command-service.harness';
-import { waitFor } from '../tools/local-infra/wait-for';
 import type { RunningApp } from '../tools/local-suite/suite-apps';
 import { ThreeAppsUnderTest } from './infra/three-apps';
 import { readTopicUntil } from './infra/topic-reader';
@@ -177,27 +176,7 @@ describe('schema evolution end to end (v1 and v2 events on one topic)', () => {
     const live = await projector.waitUntilViewIsFoldOf(events);
 
     // ... and after a replay from offset 0 into a new generation, the same documents.
-    const started = await projector.admin(
-      projectorApp,
-      'POST',
-      '/admin/projections/order-view/replay',
-    );
-    expect(started.status).toBe(202);
-    await waitFor(
-      async () => {
-        const { body } = await projector.admin(
-          projectorApp,
-          'GET',
-          '/admin/projections/order-view',
-        );
-        return body.currentGeneration === 2;
-      },
-      {
-        timeoutMs: 120_000,
-        intervalMs: 500,
-        description: 'the replayed generation to serve reads',
-      },
-    );
+    await projector.replayUntilGeneration(projectorApp, 2);
     const replayed = await projector.waitUntilViewIsFoldOf(events);
     expect(replayed.map((row) => row.document)).toEqual(live.map((row) => row.document));
     const { rows: parked } = await projector.db.query('SELECT order_id, reason FROM parked_events');

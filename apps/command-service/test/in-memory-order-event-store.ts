@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@app/order-domain';
-import {
-  latestSchemaVersion,
-  type OrderEventEnvelope,
-  type OrderEventMetadata,
-} from '@app/order-events';
+import type { OrderEventEnvelope, OrderEventMetadata } from '@app/order-events';
 import { IdempotencyKeyReusedError, type IdempotencyClaim } from '../src/orders/idempotency-keys';
 import {
   OrderEventStore,
   StreamVersionConflictError,
+  envelopesFor,
   type OrderStoreTransaction,
 } from '../src/orders/order-event-store';
 
@@ -146,19 +142,7 @@ class InMemoryTransaction implements OrderStoreTransaction {
     if (expectedVersion > current) {
       throw new Error(`append at ${expectedVersion} leaves a gap after ${current} in ${orderId}`);
     }
-    const envelopes = events.map(
-      (event, index) =>
-        ({
-          eventId: randomUUID(),
-          type: event.type,
-          orderId,
-          version: expectedVersion + index + 1,
-          occurredAt: event.occurredAt,
-          schemaVersion: latestSchemaVersion(event.type),
-          data: event.data,
-          metadata,
-        }) as OrderEventEnvelope,
-    );
+    const envelopes = envelopesFor(orderId, expectedVersion, events, metadata);
     this.appended.set(orderId, [...own, ...envelopes]);
     return envelopes;
   }

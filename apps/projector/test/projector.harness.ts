@@ -279,6 +279,25 @@ export class ProjectorUnderTest {
     }
   }
 
+  /** Starts a replay and waits until its generation serves reads. */
+  async replayUntilGeneration(instance: RunningApp, generation: number): Promise<void> {
+    const started = await this.admin(instance, 'POST', '/admin/projections/order-view/replay');
+    if (started.status !== 202) {
+      throw new Error(`replay not started: ${started.status} ${JSON.stringify(started.body)}`);
+    }
+    await waitFor(
+      async () => {
+        const { body } = await this.admin(instance, 'GET', '/admin/projections/order-view');
+        return body.currentGeneration === generation;
+      },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+        description: `the replayed generation ${generation} to serve reads`,
+      },
+    );
+  }
+
   async admin(
     instance: RunningApp,
     method: 'GET' | 'POST' | 'DELETE',

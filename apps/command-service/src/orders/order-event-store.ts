@@ -1,6 +1,36 @@
+import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@app/order-domain';
-import type { OrderEventEnvelope, OrderEventMetadata } from '@app/order-events';
+import {
+  latestSchemaVersion,
+  type OrderEventEnvelope,
+  type OrderEventMetadata,
+} from '@app/order-events';
 import type { IdempotencyClaim } from './idempotency-keys';
+
+/**
+ * The envelopes an append stores for `events`: versions expectedVersion+1, +2, …, each a new
+ * event id, at the newest schema version of its type (writers always write the newest).
+ */
+export function envelopesFor(
+  orderId: string,
+  expectedVersion: number,
+  events: readonly OrderEvent[],
+  metadata: OrderEventMetadata,
+): OrderEventEnvelope[] {
+  return events.map(
+    (event, index) =>
+      ({
+        eventId: randomUUID(),
+        type: event.type,
+        orderId,
+        version: expectedVersion + index + 1,
+        occurredAt: event.occurredAt,
+        schemaVersion: latestSchemaVersion(event.type),
+        data: event.data,
+        metadata,
+      }) as OrderEventEnvelope,
+  );
+}
 
 /** Another writer appended to the order after it was read: the decision was made on stale state. */
 export class StreamVersionConflictError extends Error {

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { Pool } from 'pg';
 import { isUniqueViolation, withTransaction } from '@app/database';
 import type { OrderEvent } from '@app/order-domain';
 import {
-  latestSchemaVersion,
   orderEventHeaders,
   upcastOrderEvent,
   type OrderEventEnvelope,
@@ -16,6 +14,7 @@ import { IdempotencyKeys, type IdempotencyClaim } from './idempotency-keys';
 import {
   OrderEventStore,
   StreamVersionConflictError,
+  envelopesFor,
   UnreadableStoredEventError,
   type OrderStoreTransaction,
 } from './order-event-store';
@@ -119,20 +118,7 @@ class PostgresOrderTransaction implements OrderStoreTransaction {
     events: readonly OrderEvent[],
     metadata: OrderEventMetadata,
   ): Promise<OrderEventEnvelope[]> {
-    const envelopes = events.map(
-      (event, index) =>
-        ({
-          eventId: randomUUID(),
-          type: event.type,
-          orderId,
-          version: expectedVersion + index + 1,
-          occurredAt: event.occurredAt,
-          // Writers always write the newest version.
-          schemaVersion: latestSchemaVersion(event.type),
-          data: event.data,
-          metadata,
-        }) as OrderEventEnvelope,
-    );
+    const envelopes = envelopesFor(orderId, expectedVersion, events, metadata);
     for (const envelope of envelopes) {
       // A writer never stores what its readers refuse (the projector would park the order, and
       // this service could not decide on it again); reaching this is a bug: a 500, nothing stored.
