@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { saveBatch } from '../../apps/projector/src/view/order-view.tables';
+import { OrderViewRepository } from '../../apps/projector/src/persistence/order-view.repository';
 import { storedAfter, type StoredOrder } from '../../apps/projector/src/view/project-batch';
 import { withTransaction } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
@@ -20,8 +20,8 @@ export interface DirectUpsertSettings {
  * The projector's database work and nothing else: each partition's events, in offset order,
  * folded with projectOrderEvent into rows kept in memory, and written in batches of
  * `batchSize`, each one transaction holding the changed rows, their history rows and the
- * partition's checkpoint, with the projector's own SQL (saveBatch: all of it in one statement). No
- * Kafka, no decoding, no reading rows back, no locks, no NOTIFY.
+ * partition's checkpoint, with the projector's own SQL (OrderViewRepository.saveBatch: all of it
+ * in one statement). No Kafka, no decoding, no reading rows back, no locks, no NOTIFY.
  */
 export async function timeDirectUpserts(
   databaseUrl: string,
@@ -61,6 +61,7 @@ async function upsertPartition(
   events: readonly OrderEventEnvelope[],
   batchSize: number,
 ): Promise<void> {
+  const view = new OrderViewRepository(pool);
   const rows = new Map<string, StoredOrder>();
   for (let start = 0; start < events.length; start += batchSize) {
     const batch = events.slice(start, start + batchSize);
@@ -84,9 +85,13 @@ async function upsertPartition(
       lastEventAt: latestOccurredAt(batch),
     };
     await withTransaction(pool, (client) =>
-      saveBatch(client, FIRST_GENERATION, { orders: changed.values(), history }, checkpoint, {
-        notify: false,
-      }),
+      view.saveBatch(
+        FIRST_GENERATION,
+        { orders: changed.values(), history },
+        checkpoint,
+        { notify: false },
+        client,
+      ),
     );
   }
 }

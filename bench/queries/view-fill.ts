@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { saveOrders } from '../../apps/projector/src/view/order-view.tables';
+import { OrderViewRepository } from '../../apps/projector/src/persistence/order-view.repository';
 import { foldOrderView } from '@app/order-view';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 
@@ -11,7 +11,7 @@ const FIRST_GENERATION = 1;
 /**
  * Stores `count` orders in the read database's current generation as the projector would
  * have: each the fold of a valid history along a random path, with its history rows, written
- * with the projector's own saveOrders. Returns their ids.
+ * with the projector's own OrderViewRepository.saveOrders. Returns their ids.
  */
 export async function fillView(
   databaseUrl: string,
@@ -19,6 +19,7 @@ export async function fillView(
   log: (message: string) => void,
 ): Promise<string[]> {
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const view = new OrderViewRepository(pool);
   const orderIds: string[] = [];
   try {
     for (let start = 0; start < count; start += CHUNK) {
@@ -31,7 +32,7 @@ export async function fillView(
       });
       const client = await pool.connect();
       try {
-        await saveOrders(client, FIRST_GENERATION, { orders, history: histories.flat() });
+        await view.saveOrders(FIRST_GENERATION, { orders, history: histories.flat() }, client);
       } finally {
         client.release();
       }

@@ -1,6 +1,7 @@
 import { DatabaseOverloadedError, isTransientDatabaseError } from '@app/database';
 import { ApiError, type ErrorMapper } from '@app/http-platform';
-import { ReplayAlreadyRunningError, ReplayNotRunningError } from './replay/replays.tables';
+import { ReplayAlreadyRunningError } from './persistence/replay.repository';
+import { ReplayNotRunningError } from './replay/order-view-replays';
 import { OrderNotParkedError } from './view/order-view-writer';
 
 /** The admin API's refusals as HTTP. */

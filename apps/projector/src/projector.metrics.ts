@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsRegistry } from '@app/http-platform';
 import type { ConsumedBatch } from '@app/kafka';
+import { ParkedEventRepository } from './persistence/parked-event.repository';
 import type { BatchOutcome } from './view/project-batch';
 
 export type ProjectionMode = 'live' | 'replay';
@@ -21,7 +21,7 @@ export class ProjectorMetrics {
   readonly replayProgress: Gauge;
   readonly replayRunning: Gauge;
 
-  constructor(registry: MetricsRegistry, @Inject(Pool) pool: Pool) {
+  constructor(registry: MetricsRegistry, parked: ParkedEventRepository) {
     const registers = [registry];
     this.applied = new Counter({
       name: 'projector_events_applied_total',
@@ -70,14 +70,8 @@ export class ProjectorMetrics {
       help: 'Orders of the current generation with parked events waiting for an operator',
       registers,
       async collect() {
-        const counted = await pool
-          .query<{ n: number }>(
-            `SELECT count(DISTINCT order_id)::int AS n FROM parked_events p
-               JOIN order_view_state s ON p.generation = s.current_generation
-              WHERE p.resolution IS NULL`,
-          )
-          .catch(() => undefined);
-        if (counted) this.set(counted.rows[0].n);
+        const counted = await parked.countParkedOrders().catch(() => undefined);
+        if (counted !== undefined) this.set(counted);
       },
     });
   }

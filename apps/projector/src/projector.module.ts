@@ -1,53 +1,44 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
 import { decodeOrderEventRecord, orderEventTopics } from '@app/order-events';
 import { AdminController } from './admin/admin.controller';
-import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard';
+import { adminConfig } from './admin/admin.config';
+import { AdminTokenGuard } from './admin/admin-token.guard';
 import { ProjectionStatusReader } from './admin/projection-status';
 import { LiveOrderViewController, ORDER_EVENTS } from './live/live-order-view.controller';
 import { LiveOrderViewHandler } from './live/live-order-view.handler';
+import { ProjectionPersistenceModule } from './persistence/projection-persistence.module';
+import { projectionConfig } from './projection.config';
 import type { ProjectorConfig } from './projector.config';
 import { mapProjectorError } from './projector-error-mapper';
 import { ProjectorMetrics } from './projector.metrics';
-import {
-  FETCH_MAX_BYTES_PER_PARTITION,
-  PROJECTOR_OPTIONS,
-  type ProjectorOptions,
-} from './projector.options';
 import { OrderViewReplays } from './replay/order-view-replays';
 import { isRetriableProjectionError } from './replay/replay-run';
+import { FETCH_MAX_BYTES_PER_PARTITION } from './view/consumed-batches';
 import { OrderViewWriter } from './view/order-view-writer';
 
 const APP_NAME = 'projector';
 
-/** The view's writer and metrics, shared by the live consumer, the replays and the admin API. */
-@Module({})
-class ProjectionModule {
-  static forRoot(options: ProjectorOptions): DynamicModule {
-    return {
-      module: ProjectionModule,
-      providers: [
-        { provide: PROJECTOR_OPTIONS, useValue: options },
-        OrderViewWriter,
-        ProjectorMetrics,
-      ],
-      exports: [PROJECTOR_OPTIONS, OrderViewWriter, ProjectorMetrics],
-    };
-  }
-}
+const projectionConfigModule = ConfigModule.forFeature(projectionConfig);
+
+/**
+ * The view's writer, its persistence and metrics, and the projection's config: shared by the
+ * live consumer, the replays and the admin API.
+ */
+@Module({
+  imports: [ProjectionPersistenceModule, projectionConfigModule],
+  providers: [OrderViewWriter, ProjectorMetrics],
+  exports: [ProjectionPersistenceModule, projectionConfigModule, OrderViewWriter, ProjectorMetrics],
+})
+class ProjectionModule {}
 
 @Module({})
 export class ProjectorModule {
   static forRoot(config: ProjectorConfig): DynamicModule {
     const topics = orderEventTopics(config.orderEvents);
-    const projection = ProjectionModule.forRoot({
-      topic: topics.events.name,
-      deadLetterTopic: topics.deadLetters.name,
-      groupId: config.projection.PROJECTOR_GROUP_ID,
-      partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
-    });
     return {
       module: ProjectorModule,
       imports: [
@@ -62,7 +53,11 @@ export class ProjectorModule {
           readinessChecks: [DatabaseReadinessCheck, KafkaReadinessCheck],
           mapError: mapProjectorError,
         }),
-        projection,
+        // The environment itself, no .env file: each concern's registerAs factory reads and
+        // validates its own variables (main.ts checked them all at once before this).
+        ConfigModule.forRoot({ ignoreEnvFile: true }),
+        ConfigModule.forFeature(adminConfig),
+        ProjectionModule,
         // The live projection: LiveOrderViewController's batches, served by ReliableKafkaServer
         // (connected in main.ts); replays run consumers of their own.
         KafkaModule.forTransport({
@@ -71,19 +66,14 @@ export class ProjectorModule {
           decode: decodeOrderEventRecord,
           deadLetterTopic: () => topics.deadLetters.name,
           offsets: LiveOrderViewHandler,
-          imports: [projection],
+          imports: [ProjectionModule],
           partitionsConsumedConcurrently: config.projection.PROJECTOR_PARTITIONS_CONCURRENTLY,
           maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
           isRetriable: isRetriableProjectionError,
         }),
       ],
       controllers: [AdminController, LiveOrderViewController],
-      providers: [
-        { provide: ADMIN_TOKEN, useValue: config.admin.ADMIN_TOKEN },
-        AdminTokenGuard,
-        ProjectionStatusReader,
-        OrderViewReplays,
-      ],
+      providers: [AdminTokenGuard, ProjectionStatusReader, OrderViewReplays],
     };
   }
 }

@@ -9,8 +9,9 @@ import {
 } from '@app/order-view';
 import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
-import { insertReplay } from '../src/replay/replays.tables';
-import { OrderViewWriter, type PartitionBatch } from '../src/view/order-view-writer';
+import type { ReplayRepository } from '../src/persistence/replay.repository';
+import type { OrderViewWriter, PartitionBatch } from '../src/view/order-view-writer';
+import { postgresProjection } from './postgres-projection';
 
 const TOPIC = 'order-events';
 
@@ -34,6 +35,7 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
   let database: TestDatabase;
   let pool: Pool;
   let writer: OrderViewWriter;
+  let replays: ReplayRepository;
 
   // odd: an event of a type this projector does not know, skipped by an operator.
   const [oddPlaced, oddPaid] = orderHistory('odd', 'paid');
@@ -47,7 +49,7 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
     database = await createTestDatabase('decisions');
     pool = new Pool({ connectionString: database.url, max: 4 });
     await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
-    writer = new OrderViewWriter(pool);
+    ({ writer, replays } = postgresProjection(pool));
   });
 
   afterAll(async () => {
@@ -123,7 +125,7 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
       await pool.query(`DELETE FROM ${table} WHERE generation > 1`);
     }
     await writer.applyBatch('current', batches(events, 100)[0]);
-    const replay = await insertReplay(pool, '0b6f7c1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e', [
+    const replay = await replays.insert('0b6f7c1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e', [
       { topic: TOPIC, partition: 0, offset: String(events.length) },
     ]);
     await writer.applyBatch(replay.generation, batches(events, 100)[0]);

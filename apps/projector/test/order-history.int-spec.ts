@@ -4,8 +4,10 @@ import type { OrderEventEnvelope } from '@app/order-events';
 import { READ_MODEL_MIGRATIONS_DIR, orderHistoryEntry } from '@app/order-view';
 import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
-import { deleteRetiredGenerations, insertReplay } from '../src/replay/replays.tables';
-import { OrderViewWriter, type PartitionBatch } from '../src/view/order-view-writer';
+import type { OrderViewRepository } from '../src/persistence/order-view.repository';
+import type { ReplayRepository } from '../src/persistence/replay.repository';
+import type { OrderViewWriter, PartitionBatch } from '../src/view/order-view-writer';
+import { postgresProjection } from './postgres-projection';
 
 const TOPIC = 'order-events';
 
@@ -49,12 +51,14 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
   let database: TestDatabase;
   let pool: RecordingPool;
   let writer: OrderViewWriter;
+  let view: OrderViewRepository;
+  let replays: ReplayRepository;
 
   beforeAll(async () => {
     database = await createTestDatabase('history');
     pool = new RecordingPool({ connectionString: database.url, max: 4 });
     await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
-    writer = new OrderViewWriter(pool);
+    ({ writer, view, replays } = postgresProjection(pool));
   });
 
   afterAll(async () => {
@@ -133,7 +137,7 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
   it('given a replay, then its generation gets its own history, the same; once current, the retired one is deleted with the view', async () => {
     const [placed, paid] = orderHistory('h-replay', 'paid');
     await writer.applyBatch('current', batchOf([placed, paid], 60));
-    const replay = await insertReplay(pool, '3a0e8c2d-6b1f-4f7a-9c4e-2d5b8a1f0e3c', [
+    const replay = await replays.insert('3a0e8c2d-6b1f-4f7a-9c4e-2d5b8a1f0e3c', [
       { topic: TOPIC, partition: 0, offset: '62' },
     ]);
 
@@ -143,7 +147,7 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
     expect(await historyOf('h-replay', replay.generation)).toEqual(entriesOf([placed, paid]));
     await pool.query(`UPDATE order_view_replays SET status = 'completed'`);
     await pool.query('UPDATE order_view_state SET current_generation = $1', [replay.generation]);
-    await deleteRetiredGenerations(pool);
+    await view.deleteRetiredGenerations();
     const { rows } = await pool.query<{ generation: number }>(
       'SELECT DISTINCT generation FROM order_history',
     );

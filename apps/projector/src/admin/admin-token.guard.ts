@@ -2,8 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@app/http-platform';
-
-export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
+import { adminConfig, type AdminOptions } from './admin.config';
 
 /**
  * `Authorization: Bearer <ADMIN_TOKEN>`: 401 without it, 403 with another token. The token is
@@ -14,8 +13,8 @@ export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 export class AdminTokenGuard implements CanActivate {
   private readonly expected: Buffer;
 
-  constructor(@Inject(ADMIN_TOKEN) token: string) {
-    this.expected = digest(token);
+  constructor(@Inject(adminConfig.KEY) options: AdminOptions) {
+    this.expected = digest(options.token);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -9,11 +9,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Inject } from '@nestjs/common';
-import { Pool } from 'pg';
 import { ApiError } from '@app/http-platform';
+import { OrderViewRepository } from '../persistence/order-view.repository';
+import { ParkedEventRepository } from '../persistence/parked-event.repository';
 import { OrderViewReplays } from '../replay/order-view-replays';
-import { currentGeneration, listParkedEvents } from '../view/order-view.tables';
 import { OrderViewWriter, type ParkedResolution } from '../view/order-view-writer';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ProjectionStatusReader, type ProjectionStatus } from './projection-status';
@@ -29,7 +28,8 @@ const MAX_ORDER_ID_LENGTH = 1_000;
 @Controller('admin')
 export class AdminController {
   constructor(
-    @Inject(Pool) private readonly pool: Pool,
+    private readonly view: OrderViewRepository,
+    private readonly parkedEvents: ParkedEventRepository,
     private readonly replays: OrderViewReplays,
     private readonly status: ProjectionStatusReader,
     private readonly writer: OrderViewWriter,
@@ -70,9 +70,9 @@ export class AdminController {
     if (Object.keys(query).length > 0) {
       throw new ApiError(400, 'VALIDATION_FAILED', 'GET /admin/parked takes no parameters');
     }
-    const generation = await currentGeneration(this.pool);
+    const generation = await this.view.currentGeneration();
     // One more than shown says whether there are more than shown.
-    const events = await listParkedEvents(this.pool, generation, PARKED_LIST_LIMIT + 1);
+    const events = await this.parkedEvents.list(generation, PARKED_LIST_LIMIT + 1);
     return {
       generation,
       items: events.slice(0, PARKED_LIST_LIMIT),

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Pool } from 'pg';
 import { KafkaClient } from '@app/kafka';
-import { PROJECTOR_OPTIONS, type ProjectorOptions } from '../projector.options';
-import { latestReplay, replayProgress } from '../replay/replays.tables';
-import { currentGeneration, readCheckpoints } from '../view/order-view.tables';
+import { OrderViewRepository } from '../persistence/order-view.repository';
+import { ReplayRepository } from '../persistence/replay.repository';
+import { projectionConfig, type ProjectionOptions } from '../projection.config';
+import { replayProgress } from '../replay/replay-progress';
+import { CheckpointStore } from '../view/checkpoint.store';
 
 export interface PartitionLag {
   partition: number;
@@ -37,19 +38,21 @@ export interface ProjectionStatus {
 @Injectable()
 export class ProjectionStatusReader {
   constructor(
-    @Inject(Pool) private readonly pool: Pool,
+    private readonly view: OrderViewRepository,
+    private readonly checkpoints: CheckpointStore,
+    private readonly replays: ReplayRepository,
     private readonly kafka: KafkaClient,
-    @Inject(PROJECTOR_OPTIONS) private readonly options: ProjectorOptions,
+    @Inject(projectionConfig.KEY) private readonly options: ProjectionOptions,
   ) {}
 
   async read(): Promise<ProjectionStatus> {
     const { topic, deadLetterTopic } = this.options;
-    const generation = await currentGeneration(this.pool);
+    const generation = await this.view.currentGeneration();
     const [checkpoints, endOffsets, deadLettered, replay] = await Promise.all([
-      readCheckpoints(this.pool, generation, topic),
+      this.checkpoints.read(generation, topic),
       this.kafka.endOffsets(topic),
       this.kafka.recordCount(deadLetterTopic),
-      latestReplay(this.pool),
+      this.replays.latest(),
     ]);
     const now = Date.now();
     const partitions = endOffsets.map(({ partition, offset: endOffset }) => {
@@ -60,7 +63,8 @@ export class ProjectionStatusReader {
       const lagSeconds = lag > 0 && lastEventAt !== undefined ? (now - lastEventAt) / 1000 : 0;
       return { partition, nextOffset, endOffset, lag, lagSeconds };
     });
-    const progress = replay && (await replayProgress(this.pool, replay, topic));
+    const progress =
+      replay && replayProgress(replay, await this.checkpoints.read(replay.generation, topic));
     return {
       projection: 'order-view',
       status: replay?.status === 'running' ? 'rebuilding' : 'live',

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
 import type { StoredOffsets, TopicPartition, TopicPartitionOffset } from '@app/kafka';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { storedOffsetsOf, toPartitionBatch, type ProjectedBatch } from '../view/consumed-batches';
-import { currentGeneration } from '../view/order-view.tables';
+import { CheckpointStore, storedOffsetsOf } from '../view/checkpoint.store';
+import { toPartitionBatch, type ProjectedBatch } from '../view/consumed-batches';
+import { OrderViewStore } from '../view/order-view.store';
 import { OrderViewWriter } from '../view/order-view-writer';
 import { ProjectorMetrics } from '../projector.metrics';
 
@@ -15,7 +15,8 @@ import { ProjectorMetrics } from '../projector.metrics';
 @Injectable()
 export class LiveOrderViewHandler implements StoredOffsets {
   constructor(
-    @Inject(Pool) private readonly pool: Pool,
+    private readonly view: OrderViewStore,
+    private readonly checkpoints: CheckpointStore,
     private readonly writer: OrderViewWriter,
     private readonly metrics: ProjectorMetrics,
   ) {}
@@ -27,6 +28,6 @@ export class LiveOrderViewHandler implements StoredOffsets {
 
   /** The database, not Kafka's committed offsets, says how far the view has got. */
   async storedOffsets(assigned: TopicPartition[]): Promise<TopicPartitionOffset[]> {
-    return storedOffsetsOf(this.pool, await currentGeneration(this.pool), assigned);
+    return storedOffsetsOf(this.checkpoints, await this.view.currentGeneration(), assigned);
   }
 }

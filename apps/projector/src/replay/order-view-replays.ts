@@ -6,21 +6,22 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Pool } from 'pg';
 import { KafkaClient, KafkaMetrics, ReliableProducer } from '@app/kafka';
+import { CheckpointRepository } from '../persistence/checkpoint.repository';
+import { OrderViewRepository } from '../persistence/order-view.repository';
+import { ReadDatabase } from '../persistence/read-database';
+import { ReplayRepository, type Replay } from '../persistence/replay.repository';
+import { projectionConfig, type ProjectionOptions } from '../projection.config';
 import { ProjectorMetrics } from '../projector.metrics';
-import { PROJECTOR_OPTIONS, type ProjectorOptions } from '../projector.options';
 import { OrderViewWriter } from '../view/order-view-writer';
 import { ReplayRun } from './replay-run';
-import {
-  cancelRunningReplay,
-  deleteRetiredGenerations,
-  insertReplay,
-  markReplayFailed,
-  ReplayNotRunningError,
-  runningReplay,
-  type Replay,
-} from './replays.tables';
+
+export class ReplayNotRunningError extends Error {
+  constructor() {
+    super('No replay of the order view is running');
+    this.name = 'ReplayNotRunningError';
+  }
+}
 
 /** How often every instance looks for a running replay to take part in. */
 const WATCH_MS = 1_000;
@@ -38,24 +39,32 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   private closing = false;
 
   constructor(
-    @Inject(Pool) private readonly pool: Pool,
+    private readonly database: ReadDatabase,
+    private readonly view: OrderViewRepository,
+    private readonly checkpoints: CheckpointRepository,
+    private readonly replays: ReplayRepository,
     private readonly kafka: KafkaClient,
     private readonly deadLetters: ReliableProducer,
     private readonly kafkaMetrics: KafkaMetrics,
     private readonly writer: OrderViewWriter,
     private readonly metrics: ProjectorMetrics,
-    @Inject(PROJECTOR_OPTIONS) private readonly options: ProjectorOptions,
+    @Inject(projectionConfig.KEY) private readonly options: ProjectionOptions,
   ) {}
 
   /** Records the replay (refused with ReplayAlreadyRunningError while one runs) and starts it. */
   async start(): Promise<Replay> {
     const endOffsets = await this.kafka.endOffsets(this.options.topic);
-    const replay = await insertReplay(this.pool, randomUUID(), endOffsets);
+    const replay = await this.database.transaction(async (tx) => {
+      // Waits for operators' resolutions in flight (they lock it in share mode): each one either
+      // commits its decisions before this replay reads a record, or sees this replay running.
+      await this.view.lockCurrentGenerationForUpdate(tx);
+      return this.replays.insert(randomUUID(), endOffsets, tx);
+    });
     try {
       await this.join(replay);
     } catch (error) {
       // Recorded as failed so that the next replay may start, rather than 409 for ever.
-      await markReplayFailed(this.pool, replay, (error as Error).message);
+      await this.replays.markFailed(replay, (error as Error).message);
       throw error;
     }
     return replay;
@@ -66,11 +75,11 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
    * their next tick. Its generation is deleted in the background.
    */
   async cancel(): Promise<Replay> {
-    const replay = await cancelRunningReplay(this.pool);
+    const replay = await this.replays.cancelRunning();
     if (!replay) throw new ReplayNotRunningError();
     const run = this.run?.replay.replayId === replay.replayId ? this.run : undefined;
     await run?.stop();
-    const cleanUp = run ? run.finish() : deleteRetiredGenerations(this.pool);
+    const cleanUp = run ? run.finish() : this.view.deleteRetiredGenerations();
     cleanUp.catch((error: Error) =>
       this.logger.warn(`replay ${replay.replayId}: removing its generation: ${error.message}`),
     );
@@ -79,8 +88,8 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!(await runningReplay(this.pool))) {
-      const deleted = await deleteRetiredGenerations(this.pool);
+    if (!(await this.replays.running())) {
+      const deleted = await this.view.deleteRetiredGenerations();
       if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
     }
     await this.watch();
@@ -98,7 +107,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   private watch(): Promise<void> {
     this.watching ??= (async () => {
       try {
-        const replay = await runningReplay(this.pool);
+        const replay = await this.replays.running();
         if (replay && !this.run && !this.closing) await this.join(replay);
       } catch (error) {
         this.logger.warn(
@@ -116,7 +125,10 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
     const run = new ReplayRun(
       replay,
       {
-        pool: this.pool,
+        database: this.database,
+        view: this.view,
+        checkpoints: this.checkpoints,
+        replays: this.replays,
         kafka: this.kafka,
         deadLetters: this.deadLetters,
         kafkaMetrics: this.kafkaMetrics,

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { isTransientDatabaseError } from '@app/database';
 import {
   ReliableConsumer,
@@ -13,32 +12,35 @@ import {
   type TopicPartitionOffset,
 } from '@app/kafka';
 import { decodeOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
+import type { CheckpointRepository } from '../persistence/checkpoint.repository';
+import type { OrderViewRepository } from '../persistence/order-view.repository';
+import type { ReadDatabase } from '../persistence/read-database';
+import type { Replay, ReplayRepository } from '../persistence/replay.repository';
+import type { ProjectionOptions } from '../projection.config';
 import type { ProjectorMetrics } from '../projector.metrics';
-import { FETCH_MAX_BYTES_PER_PARTITION, type ProjectorOptions } from '../projector.options';
-import { storedOffsetsOf, toPartitionBatch } from '../view/consumed-batches';
+import { storedOffsetsOf } from '../view/checkpoint.store';
+import { FETCH_MAX_BYTES_PER_PARTITION, toPartitionBatch } from '../view/consumed-batches';
 import type { OrderViewWriter } from '../view/order-view-writer';
-import {
-  deleteRetiredGenerations,
-  replayProgress,
-  runningReplay,
-  switchToReplayedGeneration,
-  type Replay,
-} from './replays.tables';
+import { replayProgress } from './replay-progress';
 
 const TICK_MS = 500;
 /** How long the switch may hold back the live consumer while the replay closes the last gap. */
 const SWITCH_WITHIN_MS = 5_000;
+const SWITCH_POLL_MS = 50;
 /** How often a running replay logs how far it got (the log `npm start` prints). */
 const PROGRESS_LOG_EVERY_MS = 10_000;
 
 export interface ReplayRunDependencies {
-  pool: Pool;
+  database: ReadDatabase;
+  view: OrderViewRepository;
+  checkpoints: CheckpointRepository;
+  replays: ReplayRepository;
   kafka: KafkaClient;
   deadLetters: ReliableProducer;
   kafkaMetrics: KafkaMetrics;
   writer: OrderViewWriter;
   metrics: ProjectorMetrics;
-  options: ProjectorOptions;
+  options: ProjectionOptions;
 }
 
 /**
@@ -118,7 +120,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   }
 
   async storedOffsets(assigned: TopicPartition[]): Promise<TopicPartitionOffset[]> {
-    return storedOffsetsOf(this.deps.pool, this.replay.generation, assigned);
+    return storedOffsetsOf(this.deps.checkpoints, this.replay.generation, assigned);
   }
 
   /** Every PROGRESS_LOG_EVERY_MS, a line an operator watching the log can follow. */
@@ -136,18 +138,21 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      const { pool, options, metrics } = this.deps;
-      const running = await runningReplay(pool);
+      const { replays, checkpoints, options, metrics } = this.deps;
+      const running = await replays.running();
       if (running?.replayId !== this.replay.replayId) {
         // Switched, cancelled or failed, here or by another instance.
         await this.finish();
         return;
       }
-      const progress = await replayProgress(pool, this.replay, options.topic);
+      const progress = replayProgress(
+        this.replay,
+        await checkpoints.read(this.replay.generation, options.topic),
+      );
       metrics.replayProgress.set(progress.total === 0 ? 1 : progress.processed / progress.total);
       this.reportProgress(progress);
       if (!progress.caughtUp) return;
-      if (await switchToReplayedGeneration(pool, this.replay, options.topic, SWITCH_WITHIN_MS)) {
+      if (await this.switchToReplayedGeneration()) {
         this.logger.log(
           `replay ${this.replay.replayId}: generation ${this.replay.generation} now serves reads`,
         );
@@ -161,6 +166,39 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
     }
   }
 
+  /**
+   * Makes the replay's generation current, in one transaction, once it holds at least every
+   * event the current one holds. Locking the state row for update holds back the live
+   * consumer's batches (they lock it in share mode), so the current generation stands still
+   * while the replay closes the last gap; reads never wait, they take no locks. Returns false,
+   * changing nothing, when the gap does not close within SWITCH_WITHIN_MS or the replay is no
+   * longer running (a cancel and a switch are serialised on the replay's row).
+   */
+  private async switchToReplayedGeneration(): Promise<boolean> {
+    const { database, view, checkpoints, replays, options } = this.deps;
+    const { replayId, generation } = this.replay;
+    const gapStillOpen = new Error('the replay did not close the gap in time');
+    try {
+      return await database.transaction(async (tx) => {
+        const current = await view.lockCurrentGenerationForUpdate(tx);
+        if (!(await replays.lockIfRunning(replayId, tx))) return false;
+        const deadline = Date.now() + SWITCH_WITHIN_MS;
+        while ((await checkpoints.partitionsBehind(generation, current, options.topic, tx)) > 0) {
+          // Thrown so that the transaction rolls back and the live consumer goes on.
+          if (Date.now() > deadline) throw gapStillOpen;
+          await new Promise((resolve) => setTimeout(resolve, SWITCH_POLL_MS));
+        }
+        await view.makeCurrent(generation, tx);
+        await replays.markCompleted(replayId, tx);
+        await view.notifyViewChanged(tx);
+        return true;
+      });
+    } catch (error) {
+      if (error === gapStillOpen) return false;
+      throw error;
+    }
+  }
+
   /** Stops, then removes what the replay leaves behind: its group and retired generations. */
   finish(): Promise<void> {
     this.finished ??= (async () => {
@@ -168,7 +206,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       await this.deps.kafka.deleteGroup(this.groupId).catch(() => {
         // Another instance may still be leaving the group; the group is empty and harmless.
       });
-      const deleted = await deleteRetiredGenerations(this.deps.pool);
+      const deleted = await this.deps.view.deleteRetiredGenerations();
       if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
     })();
     return this.finished;

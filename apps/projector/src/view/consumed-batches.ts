@@ -1,14 +1,19 @@
-import type { Pool } from 'pg';
-import type { ConsumedBatch, TopicPartition, TopicPartitionOffset } from '@app/kafka';
+import type { ConsumedBatch } from '@app/kafka';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { readCheckpoints } from './order-view.tables';
 import type { PartitionBatch } from './order-view-writer';
 
 /**
- * What the live projection and replays share of consumed batches: turning one into what the
- * writer applies, and where a generation's consumer resumes. Both build on this, neither on the
- * other.
+ * What the live projection and replays share of consumed batches: how much one reads, and turning
+ * one into what the writer applies (where a generation's consumer resumes is storedOffsetsOf, in
+ * checkpoint.store.ts). Both build on this, neither on the other.
  */
+
+/**
+ * A partition's share of one fetch, and so the most one batch (one transaction) reads: 4 MiB,
+ * some 6,000 events. Catching up and replaying in fewer, larger batches spends less per event
+ * on what each batch costs whatever its size (locks, checkpoint, commit, a fetch).
+ */
+export const FETCH_MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
 /** What projecting a partition batch needs of it. */
 export type ProjectedBatch<T> = Pick<
@@ -30,24 +35,4 @@ export function toPartitionBatch<T extends OrderEventEnvelope | undefined>(
     });
   }
   return { topic: batch.topic, partition: batch.partition, events, nextOffset: batch.nextOffset };
-}
-
-/** A partition with no checkpoint has nothing applied yet: it starts from the beginning. */
-export async function storedOffsetsOf(
-  pool: Pool,
-  generation: number,
-  assigned: TopicPartition[],
-): Promise<TopicPartitionOffset[]> {
-  const topics = [...new Set(assigned.map((entry) => entry.topic))];
-  const checkpoints = new Map<string, string>();
-  for (const topic of topics) {
-    for (const checkpoint of (await readCheckpoints(pool, generation, topic)).values()) {
-      checkpoints.set(`${topic}:${checkpoint.partition}`, checkpoint.nextOffset);
-    }
-  }
-  return assigned.map(({ topic, partition }) => ({
-    topic,
-    partition,
-    offset: checkpoints.get(`${topic}:${partition}`) ?? '0',
-  }));
 }

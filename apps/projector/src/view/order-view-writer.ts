@@ -1,24 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Pool, type PoolClient } from 'pg';
-import { withTransaction } from '@app/database';
+import { Injectable } from '@nestjs/common';
 import { inSpan } from '@app/tracing';
+import { OrderViewStore, type OrderViewTransaction, type ParkedEventRow } from './order-view.store';
 import { projectBatch, type BatchOutcome, type PositionedEvent } from './project-batch';
-import {
-  generationBeingBuilt,
-  loadDecisions,
-  loadOrders,
-  lockCurrentGeneration,
-  lockOpenParkedEvents,
-  lockPartition,
-  notifyViewChanged,
-  resolveParkedEvents,
-  saveBatch,
-  saveDecisions,
-  saveOrders,
-  saveParkedEvents,
-  updateParkedReason,
-  type ParkedEventRow,
-} from './order-view.tables';
 import {
   decisionKeyOf,
   decisionOf,
@@ -62,7 +45,7 @@ export class OrderNotParkedError extends Error {
  */
 @Injectable()
 export class OrderViewWriter {
-  constructor(@Inject(Pool) private readonly pool: Pool) {}
+  constructor(private readonly store: OrderViewStore) {}
 
   applyBatch(
     target: TargetGeneration,
@@ -80,11 +63,12 @@ export class OrderViewWriter {
     target: TargetGeneration,
     batch: PartitionBatch,
   ): Promise<BatchOutcome & { generation: number }> {
-    return withTransaction(this.pool, async (client) => {
-      const generation = target === 'current' ? await lockCurrentGeneration(client) : target;
-      await lockPartition(client, generation, batch.partition);
+    return this.store.transaction(async (tx) => {
+      // Locking order: the generation (share), then the partition, then the rows.
+      const generation = target === 'current' ? await tx.lockCurrentGeneration() : target;
+      await tx.lockPartition(generation, batch.partition);
       const orderIds = [...new Set(batch.events.map((event) => event.envelope.orderId))];
-      const start = await loadOrders(client, generation, orderIds);
+      const start = await tx.loadOrders(generation, orderIds);
       const outcome = projectBatch(start, batch.events);
       const checkpoint = {
         topic: batch.topic,
@@ -92,17 +76,15 @@ export class OrderViewWriter {
         nextOffset: batch.nextOffset,
         lastEventAt: latestOccurredAt(batch.events),
       };
-      // Notifying also for a replay: its generation may have become current meanwhile, and
-      // waking the query-service's waiters for nothing costs one lookup.
       const changes = { orders: outcome.changed.values(), history: outcome.history };
-      await saveBatch(client, generation, changes, checkpoint, { notify: true });
+      await tx.saveBatch(generation, changes, checkpoint);
       if (outcome.parked.length > 0) {
         // After the batch's rows: an order resumed here may have had events applied before one
         // parked.
-        await saveParkedEvents(client, generation, outcome.parked);
+        await tx.parkEvents(generation, outcome.parked);
         const parkedOrders = outcome.parked.map((event) => event.envelope.orderId);
-        const resumed = await this.resumeAsDecided(client, generation, parkedOrders);
-        if (resumed > 0 && outcome.changed.size === 0) await notifyViewChanged(client);
+        const resumed = await this.resumeAsDecided(tx, generation, parkedOrders);
+        if (resumed > 0 && outcome.changed.size === 0) await tx.notifyViewChanged();
       }
       return { ...outcome, generation };
     });
@@ -116,34 +98,34 @@ export class OrderViewWriter {
    * replays build resolve them the same way.
    */
   async resolveParked(orderId: string, action: 'retry' | 'skip'): Promise<ParkedResolution> {
-    return withTransaction(this.pool, async (client) => {
-      const generation = await lockCurrentGeneration(client);
-      const partition = await this.parkedPartition(client, generation, orderId);
-      await lockPartition(client, generation, partition);
-      const parked = await lockOpenParkedEvents(client, generation, orderId);
+    return this.store.transaction(async (tx) => {
+      const generation = await tx.lockCurrentGeneration();
+      const partition = await tx.parkedPartition(generation, orderId);
+      if (partition === undefined) throw new OrderNotParkedError(orderId);
+      await tx.lockPartition(generation, partition);
+      const parked = await tx.lockOpenParkedEvents(generation, orderId);
       if (parked.length === 0) throw new OrderNotParkedError(orderId);
 
       const result = await this.resume(
-        client,
+        tx,
         generation,
         parked,
         (_, index) => action === 'skip' && index === 0,
       );
-      await saveDecisions(
-        client,
+      await tx.saveDecisions(
         result.resolved.map(({ event, resolution }) => ({
           envelope: event.envelope,
           decision: decisionOf(resolution),
         })),
       );
-      const building = await generationBeingBuilt(client);
+      const building = await tx.generationBeingBuilt();
       if (building !== undefined && building !== generation) {
         // The replay's batches of this partition hold the same lock: either they see the
         // decision, or this sees what they parked.
-        await lockPartition(client, building, partition);
-        await this.resumeAsDecided(client, building, [orderId]);
+        await tx.lockPartition(building, partition);
+        await this.resumeAsDecided(tx, building, [orderId]);
       }
-      await notifyViewChanged(client);
+      await tx.notifyViewChanged();
       return {
         orderId,
         version: result.stored?.view.version ?? null,
@@ -160,20 +142,20 @@ export class OrderViewWriter {
    * many orders it resumed.
    */
   private async resumeAsDecided(
-    client: PoolClient,
+    tx: OrderViewTransaction,
     generation: number,
     orderIds: string[],
   ): Promise<number> {
     const orders = [...new Set(orderIds)];
-    const decisions = await loadDecisions(client, orders);
+    const decisions = await tx.loadDecisions(orders);
     if (decisions.size === 0) return 0;
     const decided = (event: ParkedEventRow): OperatorDecision | undefined =>
       decisions.get(decisionKeyOf(event.envelope));
     let resumed = 0;
     for (const orderId of orders) {
-      const parked = await lockOpenParkedEvents(client, generation, orderId);
+      const parked = await tx.lockOpenParkedEvents(generation, orderId);
       if (!parked.some((event) => decided(event) !== undefined)) continue;
-      await this.resume(client, generation, parked, (event) => decided(event) === 'skip');
+      await this.resume(tx, generation, parked, (event) => decided(event) === 'skip');
       resumed += 1;
     }
     return resumed;
@@ -181,36 +163,22 @@ export class OrderViewWriter {
 
   /** `parked`: one order's open parked events in version order, locked. */
   private async resume(
-    client: PoolClient,
+    tx: OrderViewTransaction,
     generation: number,
     parked: ParkedEventRow[],
     skip: (event: ParkedEventRow, index: number) => boolean,
   ): Promise<ResumedOrder<ParkedEventRow>> {
     const orderId = parked[0].orderId;
-    const { orders } = await loadOrders(client, generation, [orderId]);
+    const { orders } = await tx.loadOrders(generation, [orderId]);
     const result = resumeParked(orders.get(orderId), parked, skip);
     if (result.stored) {
-      await saveOrders(client, generation, { orders: [result.stored], history: result.history });
+      await tx.saveOrders(generation, { orders: [result.stored], history: result.history });
     }
     if (result.blocked) {
-      await updateParkedReason(client, generation, result.blocked.event, result.blocked.reason);
+      await tx.updateParkedReason(generation, result.blocked.event, result.blocked.reason);
     }
-    await resolveParkedEvents(client, generation, result.resolved);
+    await tx.resolveParkedEvents(generation, result.resolved);
     return result;
-  }
-
-  private async parkedPartition(
-    client: PoolClient,
-    generation: number,
-    orderId: string,
-  ): Promise<number> {
-    const { rows } = await client.query<{ partition: number }>(
-      `SELECT partition FROM parked_events
-        WHERE generation = $1 AND order_id = $2 AND resolution IS NULL LIMIT 1`,
-      [generation, orderId],
-    );
-    if (rows.length === 0) throw new OrderNotParkedError(orderId);
-    return rows[0].partition;
   }
 }
 

@@ -1,0 +1,232 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool, type ClientBase } from 'pg';
+import type { OrderEventEnvelope } from '@app/order-events';
+import { VIEW_CHANGED_CHANNEL, orderHistoryEntry, type OrderView } from '@app/order-view';
+import type { StoredOrder } from '../view/project-batch';
+import type { BatchCheckpoint, ViewChanges } from '../view/order-view.store';
+import type { Session } from './session';
+
+/** Upserts the rows of $2 (orderRowsJson) into generation $1: one statement for any number. */
+const UPSERT_ORDERS = `INSERT INTO order_view
+       (generation, order_id, customer_id, status, placed_at, version, applied_events, event_ids,
+        document)
+     SELECT $1, r.order_id, r.customer_id, r.status, r.placed_at, r.version, r.applied_events,
+            r.event_ids, r.document
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id text, customer_id text, status text,
+            placed_at timestamptz, version integer, applied_events integer, event_ids text[],
+            document jsonb)
+     ON CONFLICT (generation, order_id) DO UPDATE
+        SET status = EXCLUDED.status, version = EXCLUDED.version,
+            applied_events = EXCLUDED.applied_events, event_ids = EXCLUDED.event_ids,
+            document = EXCLUDED.document`;
+
+/** The rows travel as one JSON parameter. */
+function orderRowsJson(orders: StoredOrder[]): string {
+  return JSON.stringify(
+    orders.map(({ view, appliedEvents, eventIds }) => ({
+      order_id: view.orderId,
+      customer_id: view.customerId,
+      status: view.status,
+      placed_at: view.placedAt,
+      version: view.version,
+      applied_events: appliedEvents,
+      event_ids: eventIds,
+      document: view,
+    })),
+  );
+}
+
+/**
+ * Inserts the history rows of $1 (generation) given as `param` (historyRowsJson). Only applied
+ * events are given, and each version of an order is one row, so a row already there is this
+ * very event: a batch or a resolution read again leaves it as it is.
+ */
+const insertHistory = (param: string) => `INSERT INTO order_history
+       (generation, order_id, version, entry)
+     SELECT $1, h.order_id, h.version, h.entry
+       FROM jsonb_to_recordset(${param}::jsonb) AS h(order_id text, version integer, entry jsonb)
+     ON CONFLICT (generation, order_id, version) DO NOTHING`;
+
+function historyRowsJson(events: readonly OrderEventEnvelope[]): string {
+  return JSON.stringify(
+    events.map((event) => ({
+      order_id: event.orderId,
+      version: event.version,
+      entry: orderHistoryEntry(event),
+    })),
+  );
+}
+
+const DELETE_CHUNK = 10_000;
+
+/**
+ * The view in PostgreSQL (libs/order-view/migrations): its generations (`order_view_state`), the
+ * rows of each (`order_view`) and their history (`order_history`). Stores and loads only; the
+ * callers decide what to lock and when. A statement that locks runs on the caller's transaction.
+ */
+@Injectable()
+export class OrderViewRepository {
+  constructor(@Inject(Pool) private readonly pool: Pool) {}
+
+  async currentGeneration(db: Session = this.pool): Promise<number> {
+    const { rows } = await db.query<{ current_generation: number }>(
+      'SELECT current_generation FROM order_view_state',
+    );
+    return rows[0].current_generation;
+  }
+
+  /** The generation serving reads, locked in share mode (batches) until `tx` ends. */
+  async lockCurrentGeneration(tx: ClientBase): Promise<number> {
+    const { rows } = await tx.query<{ current_generation: number }>(
+      'SELECT current_generation FROM order_view_state FOR SHARE',
+    );
+    return rows[0].current_generation;
+  }
+
+  /** The generation serving reads, locked for update (a switch, a new replay) until `tx` ends. */
+  async lockCurrentGenerationForUpdate(tx: ClientBase): Promise<number> {
+    const { rows } = await tx.query<{ current_generation: number }>(
+      'SELECT current_generation FROM order_view_state FOR UPDATE',
+    );
+    return rows[0].current_generation;
+  }
+
+  async makeCurrent(generation: number, tx: ClientBase): Promise<void> {
+    await tx.query('UPDATE order_view_state SET current_generation = $1', [generation]);
+  }
+
+  /** An advisory lock on (generation, partition) until `tx` ends. */
+  async lockPartition(generation: number, partition: number, tx: ClientBase): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [generation, partition]);
+  }
+
+  /** The stored rows of `orderIds`, and which of them have open parked events. */
+  async loadOrders(
+    generation: number,
+    orderIds: readonly string[],
+    db: Session = this.pool,
+  ): Promise<{ orders: Map<string, StoredOrder>; parkedOrders: Set<string> }> {
+    const { rows } = await db.query<{
+      order_id: string;
+      applied_events: number | null;
+      event_ids: (string | null)[] | null;
+      document: OrderView | null;
+      parked: boolean;
+    }>(
+      // One primary key lookup per id, whatever the statistics say. The statistics of a
+      // generation lag behind it (a replay's new generation, a fresh table: autovacuum analyzes a
+      // minute later), and planned with them, a join hashed the whole generation on every batch
+      // and a lookup walked it through another index that starts with the generation. So the
+      // LIMIT keeps the lookup from being flattened into a join, and the generation reaches it as
+      // a subquery's value, which the planner estimates from the column's spread, not from its
+      // stale count of this one value.
+      `SELECT id AS order_id, v.applied_events, v.event_ids, v.document,
+              EXISTS (SELECT 1 FROM parked_events p
+                       WHERE p.generation = $1 AND p.order_id = id AND p.resolution IS NULL) AS parked
+         FROM unnest($2::text[]) AS id
+         LEFT JOIN LATERAL (
+           SELECT applied_events, event_ids, document FROM order_view
+            WHERE generation = (SELECT $1::integer) AND order_id = id LIMIT 1) v ON true`,
+      [generation, orderIds],
+    );
+    const orders = new Map<string, StoredOrder>();
+    const parkedOrders = new Set<string>();
+    for (const row of rows) {
+      if (row.document) {
+        orders.set(row.order_id, {
+          view: row.document,
+          appliedEvents: row.applied_events ?? 0,
+          eventIds: row.event_ids ?? [],
+        });
+      }
+      if (row.parked) parkedOrders.add(row.order_id);
+    }
+    return { orders, parkedOrders };
+  }
+
+  /** The rows and their history rows, in one statement. */
+  async saveOrders(
+    generation: number,
+    { orders, history }: ViewChanges,
+    db: Session = this.pool,
+  ): Promise<void> {
+    const rows = [...orders];
+    if (rows.length === 0 && history.length === 0) return;
+    await db.query(`WITH history AS (${insertHistory('$3')}) ${UPSERT_ORDERS}`, [
+      generation,
+      orderRowsJson(rows),
+      historyRowsJson(history),
+    ]);
+  }
+
+  /**
+   * What a batch writes, in one statement (one round trip): the rows it changed, the history rows
+   * of the events it applied, the partition's next offset (projection_checkpoints) and with
+   * `notify` the query-service's wake-up if rows changed. The checkpoint never moves backwards:
+   * after a switch the live consumer may read again events the new generation already holds,
+   * and skips them as duplicates.
+   */
+  async saveBatch(
+    generation: number,
+    { orders, history }: ViewChanges,
+    checkpoint: BatchCheckpoint,
+    { notify }: { notify: boolean },
+    db: Session = this.pool,
+  ): Promise<void> {
+    const rows = [...orders];
+    // Data-modifying WITH queries run to completion whether or not the main query reads them.
+    await db.query(
+      `WITH saved AS (${UPSERT_ORDERS}),
+       history AS (${insertHistory('$9')}),
+       checkpoint AS (
+         INSERT INTO projection_checkpoints (generation, topic, partition, next_offset, last_event_at)
+         VALUES ($1, $3, $4, $5, $6)
+         ON CONFLICT (generation, topic, partition) DO UPDATE
+            SET next_offset = greatest(projection_checkpoints.next_offset, EXCLUDED.next_offset),
+                last_event_at = greatest(projection_checkpoints.last_event_at,
+                                         EXCLUDED.last_event_at),
+                updated_at = now())
+       SELECT pg_notify($7, '') WHERE $8`,
+      [
+        generation,
+        orderRowsJson(rows),
+        checkpoint.topic,
+        checkpoint.partition,
+        checkpoint.nextOffset,
+        checkpoint.lastEventAt,
+        VIEW_CHANGED_CHANNEL,
+        notify && rows.length > 0,
+        historyRowsJson(history),
+      ],
+    );
+  }
+
+  /** The query-service's wake-up, sent when the transaction of `db` commits. */
+  async notifyViewChanged(db: Session = this.pool): Promise<void> {
+    await db.query('SELECT pg_notify($1, $2)', [VIEW_CHANGED_CHANNEL, '']);
+  }
+
+  /**
+   * Removes the rows of generations (view, history, parked events, checkpoints) that neither
+   * serve reads nor are being built: the one a replay replaced, or a failed or cancelled
+   * replay's. In chunks, so no transaction grows large. Returns how many rows it removed (less
+   * the checkpoints).
+   */
+  async deleteRetiredGenerations(): Promise<number> {
+    const keep = `(SELECT current_generation FROM order_view_state
+                   UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')`;
+    let deleted = 0;
+    for (const table of ['order_view', 'order_history', 'parked_events']) {
+      for (;;) {
+        const { rowCount } = await this.pool.query(
+          `DELETE FROM ${table} WHERE ctid IN (
+             SELECT ctid FROM ${table} WHERE generation NOT IN ${keep} LIMIT ${DELETE_CHUNK})`,
+        );
+        deleted += rowCount ?? 0;
+        if (!rowCount) break;
+      }
+    }
+    await this.pool.query(`DELETE FROM projection_checkpoints WHERE generation NOT IN ${keep}`);
+    return deleted;
+  }
+}

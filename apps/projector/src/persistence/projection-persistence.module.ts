@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { CheckpointStore } from '../view/checkpoint.store';
+import { OrderViewStore } from '../view/order-view.store';
+import { CheckpointRepository } from './checkpoint.repository';
+import { OrderViewRepository } from './order-view.repository';
+import { ParkedEventRepository } from './parked-event.repository';
+import { PostgresOrderViewStore } from './postgres-order-view.store';
+import { ReadDatabase } from './read-database';
+import { ReplayRepository } from './replay.repository';
+
+/**
+ * The projector's one persistence layer, shared by the live projection, the replays and the
+ * admin API: a repository per concern (view, checkpoints, parked events, replays), and the
+ * PostgreSQL adapters bound to the ports the view writer and the consumers depend on.
+ */
+@Module({
+  providers: [
+    ReadDatabase,
+    OrderViewRepository,
+    CheckpointRepository,
+    ParkedEventRepository,
+    ReplayRepository,
+    { provide: OrderViewStore, useClass: PostgresOrderViewStore },
+    { provide: CheckpointStore, useExisting: CheckpointRepository },
+  ],
+  exports: [
+    ReadDatabase,
+    OrderViewRepository,
+    CheckpointRepository,
+    ParkedEventRepository,
+    ReplayRepository,
+    OrderViewStore,
+    CheckpointStore,
+  ],
+})
+export class ProjectionPersistenceModule {}

@@ -1,0 +1,119 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool, type ClientBase } from 'pg';
+import { isUniqueViolation } from '@app/database';
+import type { TopicPartitionOffset } from '@app/kafka';
+import type { Session } from './session';
+
+export interface Replay {
+  replayId: string;
+  generation: number;
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  /** Per partition, the topic's end offset when the replay started. */
+  targetOffsets: Record<string, string>;
+  totalEvents: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export class ReplayAlreadyRunningError extends Error {
+  constructor() {
+    super('A replay of the order view is already running');
+    this.name = 'ReplayAlreadyRunningError';
+  }
+}
+
+const REPLAY_COLUMNS = `replay_id AS "replayId", generation, status,
+  target_offsets AS "targetOffsets", total_events::float8 AS "totalEvents",
+  started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+/** The replays of the view (`order_view_replays`) in PostgreSQL. Stores and loads only. */
+@Injectable()
+export class ReplayRepository {
+  constructor(@Inject(Pool) private readonly pool: Pool) {}
+
+  /**
+   * Records a running replay into the next unused generation, up to the end offsets it will
+   * read; refused with ReplayAlreadyRunningError while one is running.
+   */
+  async insert(
+    replayId: string,
+    endOffsets: readonly TopicPartitionOffset[],
+    db: Session = this.pool,
+  ): Promise<Replay> {
+    const targetOffsets = Object.fromEntries(
+      endOffsets.map((e) => [String(e.partition), e.offset]),
+    );
+    const total = endOffsets.reduce((sum, e) => sum + BigInt(e.offset), 0n);
+    try {
+      const { rows } = await db.query<Replay>(
+        `INSERT INTO order_view_replays (replay_id, generation, status, target_offsets, total_events)
+         SELECT $1, greatest(s.current_generation,
+                             (SELECT coalesce(max(generation), 0) FROM order_view_replays)) + 1,
+                'running', $2, $3
+           FROM order_view_state s
+         RETURNING ${REPLAY_COLUMNS}`,
+        [replayId, JSON.stringify(targetOffsets), total.toString()],
+      );
+      return rows[0];
+    } catch (error) {
+      // The partial unique index allows one running replay; the generation is unique as well.
+      if (isUniqueViolation(error)) throw new ReplayAlreadyRunningError();
+      throw error;
+    }
+  }
+
+  async markFailed(replay: Replay, error: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE order_view_replays SET status = 'failed', error = $2, finished_at = now()
+        WHERE replay_id = $1 AND status = 'running'`,
+      [replay.replayId, error.slice(0, 1_000)],
+    );
+  }
+
+  /** Marks the running replay cancelled, if one runs. */
+  async cancelRunning(): Promise<Replay | undefined> {
+    const { rows } = await this.pool.query<Replay>(
+      `UPDATE order_view_replays SET status = 'cancelled', finished_at = now()
+        WHERE status = 'running' RETURNING ${REPLAY_COLUMNS}`,
+    );
+    return rows[0];
+  }
+
+  async running(db: Session = this.pool): Promise<Replay | undefined> {
+    const { rows } = await db.query<Replay>(
+      `SELECT ${REPLAY_COLUMNS} FROM order_view_replays WHERE status = 'running'`,
+    );
+    return rows[0];
+  }
+
+  /** The generation a running replay is building, if one runs. */
+  async generationBeingBuilt(db: Session = this.pool): Promise<number | undefined> {
+    const { rows } = await db.query<{ generation: number }>(
+      `SELECT generation FROM order_view_replays WHERE status = 'running'`,
+    );
+    return rows[0]?.generation;
+  }
+
+  async latest(): Promise<Replay | undefined> {
+    const { rows } = await this.pool.query<Replay>(
+      `SELECT ${REPLAY_COLUMNS} FROM order_view_replays ORDER BY generation DESC LIMIT 1`,
+    );
+    return rows[0];
+  }
+
+  /** Locks the replay's row until `tx` ends if it is still running; false if it is not. */
+  async lockIfRunning(replayId: string, tx: ClientBase): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `SELECT 1 FROM order_view_replays WHERE replay_id = $1 AND status = 'running' FOR UPDATE`,
+      [replayId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async markCompleted(replayId: string, db: Session = this.pool): Promise<void> {
+    await db.query(
+      `UPDATE order_view_replays SET status = 'completed', finished_at = now() WHERE replay_id = $1`,
+      [replayId],
+    );
+  }
+}
