@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { mapQueryError } from './orders/order-error-mapper';
@@ -20,11 +21,10 @@ export class QueryServiceModule {
           readinessChecks: [DatabaseReadinessCheck],
           mapError: mapQueryError,
         }),
-        OrdersModule.forRoot({
-          databaseUrl: config.database.DATABASE_URL,
-          maxWaiters: config.readYourWrites.QUERY_WAIT_MAX_WAITERS,
-          pollIntervalMs: config.readYourWrites.QUERY_WAIT_POLL_INTERVAL_MS,
-        }),
+        // The environment itself, no .env file: each concern's registerAs factory reads and
+        // validates its own variables (main.ts checked them all at once before this).
+        ConfigModule.forRoot({ ignoreEnvFile: true }),
+        OrdersModule,
       ],
     };
   }

@@ -67,13 +67,18 @@ export class QueryServiceUnderTest {
 
   async start(env: Record<string, string> = {}): Promise<RunningQueryService> {
     const port = await freePort();
-    const config = loadConfig(queryServiceEnv, {
+    const environment = {
       DATABASE_URL: this.serviceUrl,
       PORT: String(port),
       LOG_LEVEL: 'silent',
       ...env,
-    });
-    const app = await createHttpApp(QueryServiceModule.forRoot(config), config.http);
+    };
+    const config = loadConfig(queryServiceEnv, environment);
+    // Each concern's registerAs config reads the process's environment while the app is built,
+    // as main.ts's does.
+    const app = await withEnvironment(environment, () =>
+      createHttpApp(QueryServiceModule.forRoot(config), config.http),
+    );
     await app.listen(port, '127.0.0.1');
     const service = {
       app,
@@ -139,6 +144,20 @@ export class QueryServiceUnderTest {
   /** What the projector sends in each transaction that changed the view. */
   async notifyViewChanged(): Promise<void> {
     await this.db.query(`SELECT pg_notify('${VIEW_CHANGED_CHANNEL}', '')`);
+  }
+}
+
+/** Runs `build` with `environment` added to process.env, which is then restored. */
+async function withEnvironment<T>(
+  environment: Record<string, string>,
+  build: () => Promise<T>,
+): Promise<T> {
+  const saved = process.env;
+  process.env = { ...saved, ...environment };
+  try {
+    return await build();
+  } finally {
+    process.env = saved;
   }
 }
 

@@ -1,4 +1,7 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
 import { IsInt, Max, Min } from 'class-validator';
+import { loadConfig } from '@app/config';
+import { DatabaseEnv } from '@app/database';
 
 export class ReadYourWritesEnv {
   /**
@@ -17,9 +20,21 @@ export class ReadYourWritesEnv {
   QUERY_WAIT_POLL_INTERVAL_MS: number = 1_000;
 }
 
-export interface ReadYourWritesOptions {
-  /** The listener's own connection (LISTEN needs a session that is not handed back to a pool). */
-  databaseUrl: string;
-  maxWaiters: number;
-  pollIntervalMs: number;
-}
+/**
+ * Injected with `@Inject(readYourWritesConfig.KEY)`. main.ts has checked the whole environment
+ * before the app is built (loadConfig, one line per problem), so this cannot fail there.
+ */
+export const readYourWritesConfig = registerAs('readYourWrites', () => {
+  const { readYourWrites, database } = loadConfig({
+    readYourWrites: ReadYourWritesEnv,
+    database: DatabaseEnv,
+  });
+  return {
+    /** The listener's own connection (LISTEN needs a session that is not handed back to a pool). */
+    databaseUrl: database.DATABASE_URL,
+    maxWaiters: readYourWrites.QUERY_WAIT_MAX_WAITERS,
+    pollIntervalMs: readYourWrites.QUERY_WAIT_POLL_INTERVAL_MS,
+  };
+});
+
+export type ReadYourWritesOptions = ConfigType<typeof readYourWritesConfig>;

@@ -1,7 +1,8 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { Pool } from 'pg';
 import { MetricsRegistry } from '@app/http-platform';
-import type { ReadYourWritesOptions } from './read-your-writes.config';
+import { readYourWritesConfig, type ReadYourWritesOptions } from './read-your-writes.config';
 import { registerReadYourWritesMetrics } from './read-your-writes.metrics';
 import { VersionWaiters } from './version-waiters';
 import { ViewChangeListener } from './view-change-listener';
@@ -21,38 +22,38 @@ async function fetchViewVersions(
 }
 
 /** Waiting for the view to reach a version: one waiter registry and one listener per process. */
-@Module({})
-export class ReadYourWritesModule {
-  static forRoot(options: ReadYourWritesOptions): DynamicModule {
-    return {
-      module: ReadYourWritesModule,
-      providers: [
-        {
-          provide: VersionWaiters,
-          useFactory: (pool: Pool) =>
-            new VersionWaiters({
-              fetchVersions: (orderIds) => fetchViewVersions(pool, orderIds),
-              maxWaiters: options.maxWaiters,
-              pollIntervalMs: options.pollIntervalMs,
-              onFetchError: (error) =>
-                logger.warn(`looking up waited-on versions failed: ${(error as Error).message}`),
-            }),
-          inject: [Pool],
-        },
-        {
-          provide: ViewChangeListener,
-          useFactory: (waiters: VersionWaiters, registry: MetricsRegistry) => {
-            const listener = new ViewChangeListener({
-              databaseUrl: options.databaseUrl,
-              onChange: () => waiters.viewChanged(),
-            });
-            registerReadYourWritesMetrics(registry, waiters, listener);
-            return listener;
-          },
-          inject: [VersionWaiters, MetricsRegistry],
-        },
-      ],
-      exports: [VersionWaiters],
-    };
-  }
-}
+@Module({
+  imports: [ConfigModule.forFeature(readYourWritesConfig)],
+  providers: [
+    {
+      provide: VersionWaiters,
+      useFactory: (pool: Pool, options: ReadYourWritesOptions) =>
+        new VersionWaiters({
+          fetchVersions: (orderIds) => fetchViewVersions(pool, orderIds),
+          maxWaiters: options.maxWaiters,
+          pollIntervalMs: options.pollIntervalMs,
+          onFetchError: (error) =>
+            logger.warn(`looking up waited-on versions failed: ${(error as Error).message}`),
+        }),
+      inject: [Pool, readYourWritesConfig.KEY],
+    },
+    {
+      provide: ViewChangeListener,
+      useFactory: (
+        waiters: VersionWaiters,
+        registry: MetricsRegistry,
+        options: ReadYourWritesOptions,
+      ) => {
+        const listener = new ViewChangeListener({
+          databaseUrl: options.databaseUrl,
+          onChange: () => waiters.viewChanged(),
+        });
+        registerReadYourWritesMetrics(registry, waiters, listener);
+        return listener;
+      },
+      inject: [VersionWaiters, MetricsRegistry, readYourWritesConfig.KEY],
+    },
+  ],
+  exports: [VersionWaiters],
+})
+export class ReadYourWritesModule {}
