@@ -14,8 +14,8 @@ class HeldServer {
   state!: AdmissionState;
   url = '';
 
-  async start(limits: AdmissionLimits): Promise<void> {
-    this.state = admitWithin(this.fastify, limits);
+  async start(limits: AdmissionLimits, clock?: () => number): Promise<void> {
+    this.state = admitWithin(this.fastify, limits, undefined, clock);
     this.fastify.get('/held/:name', async (request) => {
       const { name } = request.params as { name: string };
       await new Promise<void>((resolve) => this.releases.push(resolve));
@@ -51,6 +51,13 @@ class HeldServer {
     });
   }
 
+  async inFlight(count: number): Promise<void> {
+    await waitFor(() => this.state.inFlight() === count, {
+      timeoutMs: 5_000,
+      description: `${count} requests in flight`,
+    });
+  }
+
   async held(count: number): Promise<void> {
     await waitFor(() => this.releases.length === count, {
       timeoutMs: 5_000,
@@ -59,10 +66,17 @@ class HeldServer {
   }
 }
 
-const limits = (inFlight: number, queued: number, queueMs: number): AdmissionLimits => ({
+const limits = (
+  inFlight: number,
+  queued: number,
+  queueMs: number,
+  overload: { inFlight?: number; queueMs?: number } = {},
+): AdmissionLimits => ({
   HTTP_MAX_IN_FLIGHT: inFlight,
   HTTP_MAX_QUEUED: queued,
   HTTP_MAX_QUEUE_MS: queueMs,
+  HTTP_OVERLOAD_IN_FLIGHT: overload.inFlight ?? inFlight,
+  HTTP_OVERLOAD_QUEUE_MS: overload.queueMs ?? queueMs,
 });
 
 describe('admission: bounded work, a bounded line with a time limit', () => {
@@ -124,6 +138,90 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.held(1);
     server.releaseOne();
     expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    await server.idle();
+  });
+
+  it('gives newcomers only the short wait once the line has stood for HTTP_MAX_QUEUE_MS, until it has been empty that long', async () => {
+    // The line's age is read from this clock; the waits themselves are real timers. A newcomer
+    // given the 60 s wait would fail the test by its own 5 s timeout.
+    let now = 0;
+    await server.start(limits(1, 10, 60_000, { queueMs: 0 }), () => now);
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    const early = fetch(`${server.url}/held/early`);
+    await server.waiting(1);
+
+    now = 60_000;
+    const late = await fetch(`${server.url}/held/late`);
+    expect(late.status).toBe(503);
+    expect(late.headers.get('retry-after')).toBe('1');
+    // The one that came while the line was young keeps its place and its long wait.
+    expect(server.state.waiting()).toBe(1);
+
+    server.releaseOne();
+    await server.held(1);
+    server.releaseOne();
+    expect([(await first).status, (await early).status]).toEqual([200, 200]);
+    await server.idle();
+
+    // A line empty for a moment is not the end of the overload: the next newcomer still gets
+    // the short wait.
+    now = 60_001;
+    const again = fetch(`${server.url}/held/again`);
+    await server.held(1);
+    expect((await fetch(`${server.url}/held/still-late`)).status).toBe(503);
+    server.releaseOne();
+    expect((await again).status).toBe(200);
+    await server.idle();
+
+    // Once the line has been empty as long as a burst may wait, a burst may wait that long again.
+    now = 200_000;
+    const second = fetch(`${server.url}/held/second`);
+    await server.held(1);
+    const burst = fetch(`${server.url}/held/burst`);
+    await server.waiting(1);
+    now = 200_000 + 59_999;
+    const alsoBurst = fetch(`${server.url}/held/also-burst`);
+    await server.waiting(2);
+    for (let held = 0; held < 3; held++) {
+      await server.held(1);
+      server.releaseOne();
+    }
+    const statuses = await Promise.all(
+      [second, burst, alsoBurst].map(async (r) => (await r).status),
+    );
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(server.served).toEqual(['first', 'early', 'again', 'second', 'burst', 'also-burst']);
+    await server.idle();
+  });
+
+  it('works on only HTTP_OVERLOAD_IN_FLIGHT at once while overloaded, handing no slot on until fewer are in flight', async () => {
+    let now = 0;
+    await server.start(limits(2, 10, 60_000, { inFlight: 1 }), () => now);
+    const first = fetch(`${server.url}/held/first`);
+    const second = fetch(`${server.url}/held/second`);
+    await server.held(2);
+    const third = fetch(`${server.url}/held/third`);
+    await server.waiting(1);
+
+    now = 60_000;
+    const fourth = fetch(`${server.url}/held/fourth`);
+    await server.waiting(2);
+    // Two in flight against an overload bound of one: the freed slot is given back, not on.
+    server.releaseOne();
+    await server.inFlight(1);
+    expect(server.state.waiting()).toBe(2);
+
+    for (let held = 0; held < 2; held++) {
+      server.releaseOne();
+      await server.held(1);
+    }
+    server.releaseOne();
+    const statuses = await Promise.all(
+      [first, second, third, fourth].map(async (r) => (await r).status),
+    );
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(server.served).toEqual(['first', 'second', 'third', 'fourth']);
     await server.idle();
   });
 

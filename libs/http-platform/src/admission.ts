@@ -8,8 +8,15 @@ const ALWAYS_ADMITTED = /^\/(health|metrics)(\/|$|\?)/;
 
 export type AdmissionLimits = Pick<
   HttpEnv,
-  'HTTP_MAX_IN_FLIGHT' | 'HTTP_MAX_QUEUED' | 'HTTP_MAX_QUEUE_MS'
+  | 'HTTP_MAX_IN_FLIGHT'
+  | 'HTTP_MAX_QUEUED'
+  | 'HTTP_MAX_QUEUE_MS'
+  | 'HTTP_OVERLOAD_IN_FLIGHT'
+  | 'HTTP_OVERLOAD_QUEUE_MS'
 >;
+
+/** Milliseconds, monotonic; tests pass a clock of their own. */
+export type Clock = () => number;
 
 /** How many requests are being worked on, and how many wait in line. */
 export interface AdmissionState {
@@ -30,13 +37,17 @@ const gone = (response: ServerResponse) => response.destroyed || response.closed
 
 /**
  * Bounds the requests one process works on at once (HTTP_MAX_IN_FLIGHT); the next ones wait in
- * line, oldest first, for at most HTTP_MAX_QUEUE_MS, and at most HTTP_MAX_QUEUED of them. Past
- * either bound a request is answered 503 OVERLOADED with Retry-After before its body is read.
+ * line, oldest first, and at most HTTP_MAX_QUEUED of them. Past either bound or its time in line
+ * a request is answered 503 OVERLOADED with Retry-After before its body is read.
  *
  * Why a line with a time limit: offered more than it can take, a process that starts everything
  * makes every request slower (each one more in flight adds 1/rate to all of them) until clients
- * time out. A burst shorter than the time limit waits and is served; sustained overload is
- * refused after at most that wait, so an accepted request's latency stays near its time alone.
+ * time out. The line tells a burst from overload (controlled delay, after Facebook's "Fail at
+ * Scale"): a newcomer may wait HTTP_MAX_QUEUE_MS, so a burst is served whole. Once the line has
+ * not emptied for that long the process is past its rate: until the line has been empty that
+ * long again, it works on at most HTTP_OVERLOAD_IN_FLIGHT at once and a newcomer waits at most
+ * HTTP_OVERLOAD_QUEUE_MS, so the excess is refused at once and an accepted request's latency
+ * stays near its time at ease (Little's law: what is in flight, divided by the rate).
  *
  * A slot is given back when the response's connection closes (answered, or the client gone);
  * one handed to a waiter whose client has gone passes on to the next at once.
@@ -45,15 +56,51 @@ export function admitWithin(
   fastify: FastifyInstance,
   limits: AdmissionLimits,
   onRefused: RefusalListener = () => undefined,
+  clock: Clock = () => performance.now(),
 ): AdmissionState {
-  const { HTTP_MAX_IN_FLIGHT, HTTP_MAX_QUEUED, HTTP_MAX_QUEUE_MS } = limits;
+  const { HTTP_MAX_QUEUED, HTTP_MAX_QUEUE_MS } = limits;
   let inFlight = 0;
   const line: Waiter[] = [];
+  /** When the line last became empty or stopped being empty. */
+  let lineChangedAt = clock();
+  let overloaded = false;
 
-  /** A finished request's slot goes to the oldest waiter still there, or is given back. */
+  /** The line stood for HTTP_MAX_QUEUE_MS, and has not been empty as long since. */
+  const isOverloaded = () => {
+    const steady = clock() - lineChangedAt >= HTTP_MAX_QUEUE_MS;
+    // A moment of empty line under overload is not the end of it: only a line empty for as
+    // long as a burst may wait tells that the rate has fallen back.
+    if (steady) overloaded = line.length > 0;
+    return overloaded;
+  };
+  const inFlightBound = () =>
+    isOverloaded() ? limits.HTTP_OVERLOAD_IN_FLIGHT : limits.HTTP_MAX_IN_FLIGHT;
+
+  const leaveLine = (waiter: Waiter) => {
+    const index = line.indexOf(waiter);
+    if (index === -1) return;
+    line.splice(index, 1);
+    if (line.length === 0) lineChangedAt = clock();
+  };
+
+  /** Puts a newcomer in line; returns how long it may wait there. */
+  const joinLine = (waiter: Waiter): number => {
+    const timeLimit = isOverloaded() ? limits.HTTP_OVERLOAD_QUEUE_MS : HTTP_MAX_QUEUE_MS;
+    if (line.length === 0) lineChangedAt = clock();
+    line.push(waiter);
+    return timeLimit;
+  };
+
+  /**
+   * A finished request's slot goes to the oldest waiter still there, or is given back: given
+   * back too while more are in flight than overload allows, so the number comes down to it.
+   */
   const release = () => {
-    for (let next = line.shift(); next; next = line.shift()) {
-      if (next.admit()) return;
+    if (inFlight <= inFlightBound()) {
+      for (let next = line[0]; next; next = line[0]) {
+        leaveLine(next);
+        if (next.admit()) return;
+      }
     }
     inFlight--;
   };
@@ -63,33 +110,35 @@ export function admitWithin(
     response.once('close', release);
   };
 
-  /** Resolves true once a slot is handed over (already held), false after the time limit. */
+  /**
+   * Resolves undefined once a slot is handed over (already held), or how long the request was
+   * allowed to wait once that has passed or its client has gone.
+   */
   const waitForSlot = (response: ServerResponse) =>
-    new Promise<boolean>((resolve) => {
+    new Promise<number | undefined>((resolve) => {
       const leave = () => {
         clearTimeout(timer);
         response.off('close', leave);
-        const index = line.indexOf(waiter);
-        if (index !== -1) line.splice(index, 1);
-        resolve(false);
+        leaveLine(waiter);
+        resolve(timeLimit);
       };
       const waiter: Waiter = {
         admit: () => {
           clearTimeout(timer);
           response.off('close', leave);
           if (gone(response)) {
-            resolve(false);
+            resolve(timeLimit);
             return false;
           }
           holdUntilClosed(response);
-          resolve(true);
+          resolve(undefined);
           return true;
         },
       };
-      const timer = setTimeout(leave, HTTP_MAX_QUEUE_MS);
+      const timeLimit = joinLine(waiter);
+      const timer = setTimeout(leave, timeLimit);
       // The client gave up while waiting: it must not keep a place, nor get a slot later.
       response.once('close', leave);
-      line.push(waiter);
     });
 
   fastify.addHook('onRequest', async (request, reply) => {
@@ -97,15 +146,14 @@ export function admitWithin(
     const response = reply.raw;
     // Nobody to answer (the client left before its request was reached): no slot, no work.
     if (gone(response)) return refuse(request, reply, 'the client has gone');
-    if (inFlight < HTTP_MAX_IN_FLIGHT) {
+    if (inFlight < inFlightBound()) {
       inFlight++;
       holdUntilClosed(response);
       return;
     }
     if (line.length >= HTTP_MAX_QUEUED) return refuse(request, reply, 'the line is full');
-    if (!(await waitForSlot(response))) {
-      return refuse(request, reply, `waited ${HTTP_MAX_QUEUE_MS} ms in line`);
-    }
+    const waitedMs = await waitForSlot(response);
+    if (waitedMs !== undefined) return refuse(request, reply, `waited ${waitedMs} ms in line`);
   });
 
   function refuse(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {

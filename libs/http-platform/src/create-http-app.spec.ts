@@ -26,7 +26,13 @@ describe('createHttpApp admission', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     const app = await createHttpApp(
       { module: SlowModule },
-      { HTTP_MAX_IN_FLIGHT: 1, HTTP_MAX_QUEUED: 10, HTTP_MAX_QUEUE_MS: 50 },
+      {
+        HTTP_MAX_IN_FLIGHT: 1,
+        HTTP_MAX_QUEUED: 10,
+        HTTP_MAX_QUEUE_MS: 50,
+        HTTP_OVERLOAD_IN_FLIGHT: 1,
+        HTTP_OVERLOAD_QUEUE_MS: 50,
+      },
     );
     await app.listen(0, '127.0.0.1');
     try {

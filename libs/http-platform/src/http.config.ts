@@ -24,9 +24,27 @@ export class HttpEnv {
   @Max(100_000)
   HTTP_MAX_QUEUED: number = 1_024;
 
-  /** How long a request waits in line for its turn before it is answered 503 OVERLOADED. */
+  /**
+   * How long a request waits in line for its turn before it is answered 503 OVERLOADED: room for
+   * a burst. A line that has not emptied for this long means overload (see admission.ts).
+   */
   @IsInt()
   @Min(0)
   @Max(60_000)
   HTTP_MAX_QUEUE_MS: number = 100;
+
+  /**
+   * While overloaded, requests worked on at once: an accepted request waits about this many
+   * divided by the rate behind the others, so fewer than a burst needs keeps its latency down.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  HTTP_OVERLOAD_IN_FLIGHT: number = 1_024;
+
+  /** While overloaded, how long a newcomer waits in line: the excess is refused at once. */
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  HTTP_OVERLOAD_QUEUE_MS: number = 5;
 }
