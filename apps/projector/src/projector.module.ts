@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
+import { DatabaseModule, DatabaseReadinessCheck } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
 import { decodeOrderEventRecord, orderEventTopics } from '@app/order-events';
+import { readDatabaseOptions } from '@app/order-view';
 import { AdminController } from './admin/admin.controller';
 import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard';
 import { ProjectionStatusReader } from './admin/projection-status';
@@ -51,7 +52,11 @@ export class ProjectorModule {
     return {
       module: ProjectorModule,
       imports: [
-        DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
+        DatabaseModule.forRoot({
+          applicationName: APP_NAME,
+          env: config.database,
+          dataSource: readDatabaseOptions,
+        }),
         KafkaModule.forRootAsync({
           useFactory: () =>
             kafkaOptionsFromEnv(config.kafka, APP_NAME, [topics.events, topics.deadLetters]),
