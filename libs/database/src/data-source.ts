@@ -107,7 +107,7 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
 
 /** The DataSource's own pg pool, for the raw SQL that is the design (the append, batch upserts). */
 export function dataSourcePool(dataSource: DataSource): pg.Pool {
-  const { master } = dataSource.driver as PostgresDriver;
+  const master: unknown = (dataSource.driver as PostgresDriver).master;
   if (!(master instanceof pg.Pool)) throw new Error('the DataSource has no pg pool: not open');
   return master;
 }
