@@ -23,7 +23,7 @@ export async function entitySchemaMismatches(
 ): Promise<string[]> {
   const dataSource = await new DataSource(options).initialize();
   try {
-    const catalog = (await dataSource.query(
+    const catalog = await dataSource.query<CatalogColumn[]>(
       `SELECT c.relname AS relation,
               CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END AS kind,
               a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
@@ -36,7 +36,7 @@ export async function entitySchemaMismatches(
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
           AND c.relname <> ALL ($1)`,
       [MIGRATION_BOOKKEEPING],
-    )) as CatalogColumn[];
+    );
     const problems: string[] = [];
     const relations = new Map<string, Map<string, CatalogColumn>>();
     for (const row of catalog) {
@@ -72,7 +72,9 @@ export async function entitySchemaMismatches(
           problems.push(`${where}: nullable in the ${column.isNullable ? 'entity' : 'table'} only`);
         }
         if (kind === 'table' && column.isPrimary !== actual.primary) {
-          problems.push(`${where}: primary key in the ${column.isPrimary ? 'entity' : 'table'} only`);
+          problems.push(
+            `${where}: primary key in the ${column.isPrimary ? 'entity' : 'table'} only`,
+          );
         }
       }
       for (const column of columns.keys()) {

@@ -99,9 +99,9 @@ describe.each(DATABASES)('the $side database, migrated by TypeORM (real PostgreS
     await withClient(url, (client) => client.query(db.seed));
     const report: MigrationReport = await db.migrate(url);
     expect(report).toEqual({ applied: [], recognised: names(db.migrations) });
-    expect(await withClient(url, async (c) => (await c.query(db.kept)).rows)).toEqual([
-      { id: 'kept-1' },
-    ]);
+    expect(
+      await withClient(url, async (c) => (await c.query<{ id: string }>(db.kept)).rows),
+    ).toEqual([{ id: 'kept-1' }]);
     expect(await withClient(url, schemaSnapshot)).toEqual(fresh);
     expect(await db.migrate(url)).toEqual({ applied: [], recognised: [] });
   });
@@ -126,7 +126,10 @@ describe('npm run db:migrate', () => {
     ];
     try {
       const lines: string[] = [];
-      const env = { [MIGRATION_URL_VARIABLES.write]: write.url, [MIGRATION_URL_VARIABLES.read]: read.url };
+      const env = {
+        [MIGRATION_URL_VARIABLES.write]: write.url,
+        [MIGRATION_URL_VARIABLES.read]: read.url,
+      };
       await migrateSuiteDatabases(env, (line) => lines.push(line));
       await migrateSuiteDatabases(env, (line) => lines.push(line));
       expect(lines).toEqual([

@@ -10,7 +10,10 @@ import { migrateWriteDatabase } from '../../apps/command-service/src/database/wr
 export const SUITE_DATABASES = {
   write: { name: 'orders_write', migrate: migrateWriteDatabase },
   read: { name: 'orders_read', migrate: migrateReadDatabase },
-} as const satisfies Record<string, { name: string; migrate: (url: string) => Promise<MigrationReport> }>;
+} as const satisfies Record<
+  string,
+  { name: string; migrate: (url: string) => Promise<MigrationReport> }
+>;
 
 export type DatabaseSide = keyof typeof SUITE_DATABASES;
 

@@ -92,11 +92,9 @@ function logLostConnection(error: Error): void {
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = new DataSource(options);
   const driver = dataSource.driver as PostgresDriver;
-  const { url, extra, poolErrorHandler } = options as PostgresDataSourceOptions;
-  const pool = new (driver.postgres as typeof BOUNDED_PG).Pool({
-    connectionString: url,
-    ...(extra as BoundedPoolConfig),
-  });
+  const { url, poolErrorHandler } = options as PostgresDataSourceOptions;
+  const extra = (options as PostgresDataSourceOptions).extra as BoundedPoolConfig;
+  const pool = new (driver.postgres as typeof BOUNDED_PG).Pool({ connectionString: url, ...extra });
   pool.on('error', poolErrorHandler ?? logLostConnection);
   driver.master = pool;
   // Protected in TypeORM's typings; it is what initialize() calls after connecting.

@@ -65,5 +65,7 @@ export const DATABASE_CONFIG = getConfigToken('database');
  * built), so it cannot fail here. DatabaseModule injects it into the DataSource's factory.
  */
 export function databaseConfig(env: DatabaseEnv, applicationName: string) {
-  return registerAs('database', (): DatabaseOptions => databaseOptionsFromEnv(env, applicationName));
+  return registerAs('database', (): DatabaseOptions =>
+    databaseOptionsFromEnv(env, applicationName),
+  );
 }

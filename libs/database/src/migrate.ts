@@ -32,7 +32,9 @@ export function migrationConnection(url: string): DatabaseOptions {
  * connection of its own around the whole run, makes the second wait and then find nothing
  * pending; should the process die, its connection and the lock go with it.
  */
-export async function migrateDatabase(options: PostgresDataSourceOptions): Promise<MigrationReport> {
+export async function migrateDatabase(
+  options: PostgresDataSourceOptions,
+): Promise<MigrationReport> {
   const dataSource = await new DataSource(options).initialize();
   try {
     const lock = dataSource.createQueryRunner();

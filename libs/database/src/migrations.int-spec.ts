@@ -113,7 +113,7 @@ describe('migrateDatabase: TypeORM migrations of SQL files (real PostgreSQL)', (
     expect(await recorded()).toEqual(NAMES);
   });
 
-  it("recognises a database the home-made runner migrated: nothing applied again, data intact", async () => {
+  it('recognises a database the home-made runner migrated: nothing applied again, data intact', async () => {
     await migrateTheOldWay(IDS);
     await sql("INSERT INTO accounts (owner, name) VALUES ('dora', 'Dora')");
     expect(await migrate()).toEqual({ applied: [], recognised: NAMES });

@@ -21,7 +21,9 @@ export class MigrationFailedError extends Error {
     readonly migration: string,
     cause: unknown,
   ) {
-    super(`Migration ${migration} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(`Migration ${migration} failed: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
     this.name = 'MigrationFailedError';
   }
 }
@@ -81,10 +83,9 @@ async function appliedByLegacyRunner(queryRunner: QueryRunner, id: string): Prom
     `SELECT to_regclass('${LEGACY_MIGRATIONS_TABLE}') IS NOT NULL AS present`,
   )) as { present: boolean }[];
   if (!present) return false;
-  const rows = (await queryRunner.query(
-    `SELECT 1 FROM ${LEGACY_MIGRATIONS_TABLE} WHERE id = $1`,
-    [id],
-  )) as unknown[];
+  const rows = (await queryRunner.query(`SELECT 1 FROM ${LEGACY_MIGRATIONS_TABLE} WHERE id = $1`, [
+    id,
+  ])) as unknown[];
   return rows.length > 0;
 }
 

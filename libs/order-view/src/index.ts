@@ -12,11 +12,7 @@ export {
   READ_MODEL_MIGRATIONS_DIR,
   VIEW_CHANGED_CHANNEL,
 } from './read-model';
-export {
-  READ_MODEL_MIGRATIONS,
-  migrateReadDatabase,
-  readDatabaseOptions,
-} from './read-database';
+export { READ_MODEL_MIGRATIONS, migrateReadDatabase, readDatabaseOptions } from './read-database';
 export {
   CurrentOrderHistoryEntity,
   CurrentOrderViewEntity,

@@ -15,9 +15,9 @@ describe('the read model: entities and migrated schema agree (real PostgreSQL)',
   afterAll(() => database?.drop());
 
   it('has an entity per table and view, with their columns, types, nullability and keys', async () => {
-    expect(await entitySchemaMismatches(readDatabaseOptions(migrationConnection(database.url)))).toEqual(
-      [],
-    );
+    expect(
+      await entitySchemaMismatches(readDatabaseOptions(migrationConnection(database.url))),
+    ).toEqual([]);
   });
 
   it('would tell an entity that disagrees, a column missing from it and a table without one', async () => {

@@ -14,8 +14,8 @@ describe('the write database: entities and migrated schema agree (real PostgreSQ
   afterAll(() => database?.drop());
 
   it('has an entity per table, with its columns, types, nullability and keys', async () => {
-    expect(await entitySchemaMismatches(writeDatabaseOptions(migrationConnection(database.url)))).toEqual(
-      [],
-    );
+    expect(
+      await entitySchemaMismatches(writeDatabaseOptions(migrationConnection(database.url))),
+    ).toEqual([]);
   });
 });
