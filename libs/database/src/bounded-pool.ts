@@ -41,8 +41,11 @@ export class BoundedPool extends Pool {
   override connect(): Promise<PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<PoolClient> | void {
-    // pool.query() connects through here too, with a callback.
-    if (this.waitingCount >= this.maxWaiting) {
+    // pool.query() connects through here too, with a callback. Only a caller that would wait
+    // (no idle connection, no room for another) counts against the bound: with a bound of 0, a
+    // free connection is still handed out.
+    const wouldWait = this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10);
+    if (wouldWait && this.waitingCount >= this.maxWaiting) {
       const refusal = new DatabaseOverloadedError(this.waitingCount);
       if (!callback) return Promise.reject(refusal);
       process.nextTick(() => callback(refusal, undefined, () => undefined));

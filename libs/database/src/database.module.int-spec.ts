@@ -105,6 +105,23 @@ describe('DatabaseModule on TypeORM (real PostgreSQL)', () => {
     }
   });
 
+  it('hands out a free connection with a waiting bound of 0, and refuses the one that would wait', async () => {
+    const moduleRef = await databaseModule({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_MAX: '1',
+      DATABASE_POOL_MAX_WAITING: '0',
+    });
+    const pool = moduleRef.get(Pool);
+    try {
+      const held = await pool.connect();
+      await expect(pool.query('SELECT 1')).rejects.toBeInstanceOf(DatabaseOverloadedError);
+      held.release();
+      expect((await pool.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
   it('starts without its database, reports it not ready, and ends the pool once on close', async () => {
     // Nothing listens on a port just handed out and released.
     const moduleRef = await databaseModule({
