@@ -8,7 +8,7 @@ import { startApp, stopApp, type RunningApp, type SuiteApp } from '../tools/loca
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
 import { TEST_DATA_DIR } from './infra/local-infra';
-import { appKafkaEnv, createTestDatabase, uniqueName } from './infra/test-infra';
+import { appKafkaEnv, createTestDatabase, uniqueName, type TestDatabase } from './infra/test-infra';
 
 /**
  * TypeORM's DataSource.initialize() connects at once; the apps open theirs without connecting, so
@@ -28,6 +28,7 @@ describe('boot while PostgreSQL is down (built apps, real Kafka and PostgreSQL)'
   };
   const APPS = ['command-service', 'query-service'] as const;
   const env: Partial<Record<SuiteApp['name'], Record<string, string>>> = {};
+  const databases: TestDatabase[] = [];
 
   beforeAll(async () => {
     await buildApps();
@@ -38,6 +39,7 @@ describe('boot while PostgreSQL is down (built apps, real Kafka and PostgreSQL)'
     await postgres.start();
     const write = await createTestDatabase('boot_write', postgres.adminUrl);
     const read = await createTestDatabase('boot_read', postgres.adminUrl);
+    databases.push(write, read);
     await migrateWriteDatabase(write.url);
     await migrateReadDatabase(read.url);
     const grant = (database: string, app: keyof typeof APP_ROLES) =>
@@ -58,7 +60,12 @@ describe('boot while PostgreSQL is down (built apps, real Kafka and PostgreSQL)'
 
   afterAll(async () => {
     await Promise.all(running.splice(0).map((app) => stopApp(app, 10_000)));
-    await postgres?.stop();
+    if (postgres) {
+      // The server keeps its data directory across runs: leave no database behind.
+      await postgres.start();
+      for (const database of databases) await database.drop();
+      await postgres.stop();
+    }
   }, 60_000);
 
   const stillRunning = (app: RunningApp) =>
