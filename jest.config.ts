@@ -5,7 +5,13 @@ import type { Config } from 'jest';
 const shared = {
   rootDir: '.',
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': '@swc/jest' },
+  transform: {
+    '^.+\\.ts$': '@swc/jest',
+    // @nestjs/typeorm ships ES modules only; Node requires them (require(esm)), Jest cannot, so
+    // it gets them as CommonJS like the tests' own code.
+    '/node_modules/@nestjs/typeorm/.+\\.js$': '@swc/jest',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/typeorm/)'],
   moduleNameMapper: { '^@app/(.*)$': '<rootDir>/libs/$1/src' },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.local/'],
 } satisfies Config;

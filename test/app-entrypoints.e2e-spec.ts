@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { READ_MODEL_MIGRATIONS_DIR } from '@app/order-view';
+import { migrateReadDatabase } from '@app/order-view';
 import { buildApps } from './infra/build';
 import { freePort } from './infra/free-port';
-import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
 import {
   appKafkaEnv,
   createTestDatabase,
@@ -33,12 +31,7 @@ describe('app entry points', () => {
     kafkaEnvOf.projector = await appKafkaEnv('projector', { topic });
     database = await createTestDatabase('apps');
     // The projector reads its schema at boot (provisioning migrates it in the suite).
-    const pool = new Pool({ connectionString: database.url, max: 1 });
-    try {
-      await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
-    } finally {
-      await pool.end();
-    }
+    await migrateReadDatabase(database.url);
   });
 
   afterAll(async () => {

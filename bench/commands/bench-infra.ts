@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
-import { readMigrations, runMigrations } from '@app/database';
 import { LocalPostgres } from '../../tools/local-infra/local-postgres';
 import { repoRoot } from '../../tools/repo-root';
 import { withClient } from '@app/database';
+import { migrateWriteDatabase } from '../../apps/command-service/src/database/write-database';
 import { BenchKafka } from '../bench-kafka';
 
 /** Where the bench's own PostgreSQL keeps its data (when DATABASE_ADMIN_URL is not set). */
@@ -72,12 +71,7 @@ export async function createBenchDatabase(adminUrl: string, teardown: Teardown):
   );
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const pool = new Pool({ connectionString: url.toString(), max: 1 });
-  try {
-    await runMigrations(pool, readMigrations(join(repoRoot(), 'apps/command-service/migrations')));
-  } finally {
-    await pool.end();
-  }
+  await migrateWriteDatabase(url.toString());
   return url.toString();
 }
 

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
-import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
+import { migrateReadDatabase } from '@app/order-view';
 import { createTestDatabase } from '../../test/infra/test-infra';
-import { APP_ROLES, SUITE_DATABASES, grantAppRole } from '../../tools/db/provision';
-import { repoRoot } from '../../tools/repo-root';
+import { APP_ROLES, grantAppRole } from '../../tools/db/provision';
 import type { Teardown } from '../commands/bench-infra';
 
 /** The password of the app roles in the bench's PostgreSQL (set again on every grant). */
@@ -30,12 +27,7 @@ export async function createReadDatabase(
 ): Promise<ReadDatabase> {
   const database = await createTestDatabase(prefix, serverAdminUrl);
   teardown.add(`database ${database.name}`, () => database.drop());
-  const pool = new Pool({ connectionString: database.url, max: 1 });
-  try {
-    await runMigrations(pool, readMigrations(join(repoRoot(), SUITE_DATABASES.read.migrations)));
-  } finally {
-    await pool.end();
-  }
+  await migrateReadDatabase(database.url);
   const grant = ({ role, access }: { role: string; access: 'read' | 'write' }) =>
     grantAppRole(serverAdminUrl, {
       database: database.name,

@@ -1,14 +1,19 @@
-import { join } from 'node:path';
-import { Pool, type ClientBase } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
-import { repoRoot } from '../repo-root';
-import { withClient } from '@app/database';
+import type { ClientBase } from 'pg';
+import { withClient, type MigrationReport } from '@app/database';
+import { migrateReadDatabase } from '@app/order-view';
+import { migrateWriteDatabase } from '../../apps/command-service/src/database/write-database';
 
-/** The suite's databases: the write side's event store and the read side's views. */
+/**
+ * The suite's databases: the write side's event store and the read side's views, each brought
+ * to its latest migration by its own DataSource factory's migrate function (TypeORM migrations).
+ */
 export const SUITE_DATABASES = {
-  write: { name: 'orders_write', migrations: 'apps/command-service/migrations' },
-  read: { name: 'orders_read', migrations: 'libs/order-view/migrations' },
-} as const;
+  write: { name: 'orders_write', migrate: migrateWriteDatabase },
+  read: { name: 'orders_read', migrate: migrateReadDatabase },
+} as const satisfies Record<
+  string,
+  { name: string; migrate: (url: string) => Promise<MigrationReport> }
+>;
 
 export type DatabaseSide = keyof typeof SUITE_DATABASES;
 
@@ -101,20 +106,11 @@ export async function provisionDatabases(
     const name = names[side];
     // Objects a superuser created (before the migration role existed) pass to it.
     await withClient(databaseUrl(adminUrl, name), (client) => client.query(ADOPT_SCHEMA_OBJECTS));
-    const pool = new Pool({
-      connectionString: databaseUrl(adminUrl, name, {
-        user: MIGRATION_ROLE,
-        password: migratorPassword,
-      }),
-      max: 1,
+    const migratorUrl = databaseUrl(adminUrl, name, {
+      user: MIGRATION_ROLE,
+      password: migratorPassword,
     });
-    try {
-      const migrations = readMigrations(join(repoRoot(), SUITE_DATABASES[side].migrations));
-      const applied = await runMigrations(pool, migrations);
-      log(`${name}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
-    } finally {
-      await pool.end();
-    }
+    log(`${name}: ${describeMigration(await SUITE_DATABASES[side].migrate(migratorUrl))}`);
   }
   // After the migrations, on every run, so that the tables they added are covered too.
   const urls: Partial<AppDatabaseUrls> = {};
@@ -125,6 +121,15 @@ export async function provisionDatabases(
     log(`${role}: ${access} access to ${names[database]}`);
   }
   return urls as AppDatabaseUrls;
+}
+
+function describeMigration({ applied, recognised }: MigrationReport): string {
+  const parts = [
+    ...(applied.length > 0 ? [`applied ${applied.join(', ')}`] : []),
+    // A database the home-made runner migrated (schema_migrations), now recorded by TypeORM.
+    ...(recognised.length > 0 ? [`recognised ${recognised.join(', ')} as applied`] : []),
+  ];
+  return parts.length === 0 ? 'up to date' : parts.join('; ');
 }
 
 /** pg's escapeIdentifier, where no client is at hand. */

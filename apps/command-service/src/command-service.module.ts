@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
+import { DatabaseModule, DatabaseReadinessCheck } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
 import { orderEventTopics } from '@app/order-events';
 import type { CommandServiceConfig } from './command-service.config';
+import { writeDatabaseOptions } from './database/write-database';
 import { mapOrderError } from './orders/order-error-mapper';
 import { OrdersModule } from './orders/orders.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -17,7 +18,11 @@ export class CommandServiceModule {
     return {
       module: CommandServiceModule,
       imports: [
-        DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
+        DatabaseModule.forRoot({
+          applicationName: APP_NAME,
+          env: config.database,
+          dataSource: writeDatabaseOptions,
+        }),
         KafkaModule.forRootAsync({
           useFactory: () => {
             const topics = orderEventTopics(config.orderEvents);

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
 import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
 import { APP_ROLES, grantAppRole } from '../../../tools/db/provision';
+import { migrateWriteDatabase } from '../src/database/write-database';
 import {
   appKafkaEnv,
   createTestDatabase,
@@ -45,7 +44,7 @@ export class CommandServiceUnderTest {
   async setUp(): Promise<void> {
     this.database = await createTestDatabase('command');
     this.db = new Pool({ connectionString: this.database.url, max: 4 });
-    await runMigrations(this.db, readMigrations(join(__dirname, '../migrations')));
+    await migrateWriteDatabase(this.database.url);
     // The service connects as it does in the suite: with its own role, not as a superuser.
     this.serviceUrl = await grantAppRole(readHandle().databaseAdminUrl, {
       database: this.database.name,

@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
+import { DatabaseModule, DatabaseReadinessCheck } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
 import { KafkaModule, KafkaReadinessCheck, kafkaOptionsFromEnv } from '@app/kafka';
 import { decodeOrderEventRecord, orderEventTopics } from '@app/order-events';
+import { readDatabaseOptions } from '@app/order-view';
 import { AdminController } from './admin/admin.controller';
 import { adminConfig } from './admin/admin.config';
 import { AdminTokenGuard } from './admin/admin-token.guard';
@@ -42,7 +43,11 @@ export class ProjectorModule {
     return {
       module: ProjectorModule,
       imports: [
-        DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
+        DatabaseModule.forRoot({
+          applicationName: APP_NAME,
+          env: config.database,
+          dataSource: readDatabaseOptions,
+        }),
         KafkaModule.forRootAsync({
           useFactory: () =>
             kafkaOptionsFromEnv(config.kafka, APP_NAME, [topics.events, topics.deadLetters]),

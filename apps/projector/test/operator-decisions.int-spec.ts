@@ -1,9 +1,8 @@
 import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
 import {
-  READ_MODEL_MIGRATIONS_DIR,
   foldOrderView,
+  migrateReadDatabase,
   projectOrderEvent,
   skipOrderEvent,
 } from '@app/order-view';
@@ -48,7 +47,7 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
   beforeAll(async () => {
     database = await createTestDatabase('decisions');
     pool = new Pool({ connectionString: database.url, max: 4 });
-    await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
+    await migrateReadDatabase(database.url);
     ({ writer, replays } = postgresProjection(pool));
   });
 

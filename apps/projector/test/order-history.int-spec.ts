@@ -1,7 +1,6 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { READ_MODEL_MIGRATIONS_DIR, orderHistoryEntry } from '@app/order-view';
+import { migrateReadDatabase, orderHistoryEntry } from '@app/order-view';
 import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import type { OrderViewRepository } from '../src/persistence/order-view.repository';
@@ -57,7 +56,7 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
   beforeAll(async () => {
     database = await createTestDatabase('history');
     pool = new RecordingPool({ connectionString: database.url, max: 4 });
-    await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
+    await migrateReadDatabase(database.url);
     ({ writer, view, replays } = postgresProjection(pool));
   });
 

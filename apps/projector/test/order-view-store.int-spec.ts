@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
-import { READ_MODEL_MIGRATIONS_DIR } from '@app/order-view';
+import { migrateReadDatabase } from '@app/order-view';
 import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import type { CheckpointStore } from '../src/view/checkpoint.store';
@@ -57,7 +56,7 @@ describe('InMemoryOrderViewStore agrees with PostgresOrderViewStore (real Postgr
   beforeAll(async () => {
     database = await createTestDatabase('view_store');
     pool = new Pool({ connectionString: database.url, max: 4 });
-    await runMigrations(pool, readMigrations(READ_MODEL_MIGRATIONS_DIR));
+    await migrateReadDatabase(database.url);
   });
 
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Producer } from 'kafkajs';
 import { Pool } from 'pg';
-import { readMigrations, runMigrations } from '@app/database';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
-import { READ_MODEL_MIGRATIONS_DIR, foldOrderView, type OrderView } from '@app/order-view';
+import { foldOrderView, migrateReadDatabase, type OrderView } from '@app/order-view';
 import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
 import {
@@ -63,7 +62,7 @@ export class ProjectorUnderTest {
     this.database = await createTestDatabase('read', adminUrl);
     this.db = new Pool({ connectionString: this.database.url, max: 4 });
     this.db.on('error', () => undefined);
-    await runMigrations(this.db, readMigrations(READ_MODEL_MIGRATIONS_DIR));
+    await migrateReadDatabase(this.database.url);
     this.projectorUrl = await grantAppRole(adminUrl, {
       database: this.database.name,
       role: APP_ROLES.projector.role,

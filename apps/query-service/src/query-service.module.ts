@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { DatabaseModule, DatabaseReadinessCheck, databaseOptionsFromEnv } from '@app/database';
+import { DatabaseModule, DatabaseReadinessCheck } from '@app/database';
 import { PlatformModule } from '@app/http-platform';
+import { readDatabaseOptions } from '@app/order-view';
 import { mapQueryError } from './orders/order-error-mapper';
 import { OrdersModule } from './orders/orders.module';
 import type { QueryServiceConfig } from './query-service.config';
@@ -14,7 +15,11 @@ export class QueryServiceModule {
     return {
       module: QueryServiceModule,
       imports: [
-        DatabaseModule.forRoot(databaseOptionsFromEnv(config.database, APP_NAME)),
+        DatabaseModule.forRoot({
+          applicationName: APP_NAME,
+          env: config.database,
+          dataSource: readDatabaseOptions,
+        }),
         PlatformModule.forRoot({
           appName: APP_NAME,
           logLevel: config.http.LOG_LEVEL,

@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@app/config';
-import { readMigrations, runMigrations } from '@app/database';
 import { createHttpApp } from '@app/http-platform';
-import { READ_MODEL_MIGRATIONS_DIR, VIEW_CHANGED_CHANNEL } from '@app/order-view';
+import { VIEW_CHANGED_CHANNEL, migrateReadDatabase } from '@app/order-view';
 import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
@@ -50,7 +49,7 @@ export class QueryServiceUnderTest {
   async setUp(): Promise<void> {
     this.database = await createTestDatabase('query');
     this.db = new Pool({ connectionString: this.database.url, max: 4 });
-    await runMigrations(this.db, readMigrations(READ_MODEL_MIGRATIONS_DIR));
+    await migrateReadDatabase(this.database.url);
     this.serviceUrl = await grantAppRole(readHandle().databaseAdminUrl, {
       database: this.database.name,
       role: APP_ROLES.queryService.role,

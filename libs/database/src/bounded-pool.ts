@@ -17,6 +17,11 @@ export class DatabaseOverloadedError extends Error {
   }
 }
 
+export interface BoundedPoolConfig extends PoolConfig {
+  /** Callers that may wait for a connection when all are busy; the next is refused at once. */
+  maxWaiting: number;
+}
+
 /**
  * A pg Pool whose queue of callers waiting for a connection is bounded. Offered more than the
  * database can take, an unbounded queue only grows: every request waits longer, until each one
@@ -25,18 +30,22 @@ export class DatabaseOverloadedError extends Error {
  * about the time the queue takes to drain.
  */
 export class BoundedPool extends Pool {
-  constructor(
-    config: PoolConfig,
-    private readonly maxWaiting: number,
-  ) {
+  private readonly maxWaiting: number;
+
+  /** One argument, as pg's own Pool takes it: TypeORM's driver constructs it (see data-source.ts). */
+  constructor({ maxWaiting, ...config }: BoundedPoolConfig) {
     super(config);
+    this.maxWaiting = maxWaiting;
   }
 
   override connect(): Promise<PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<PoolClient> | void {
-    // pool.query() connects through here too, with a callback.
-    if (this.waitingCount >= this.maxWaiting) {
+    // pool.query() connects through here too, with a callback. Only a caller that would wait
+    // (no idle connection, no room for another) counts against the bound: with a bound of 0, a
+    // free connection is still handed out.
+    const wouldWait = this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10);
+    if (wouldWait && this.waitingCount >= this.maxWaiting) {
       const refusal = new DatabaseOverloadedError(this.waitingCount);
       if (!callback) return Promise.reject(refusal);
       process.nextTick(() => callback(refusal, undefined, () => undefined));

@@ -1,3 +1,4 @@
+import { getConfigToken, registerAs } from '@nestjs/config';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 export class DatabaseEnv {
@@ -39,8 +40,9 @@ export interface DatabaseOptions {
   poolMaxWaiting: number;
   /** Shown in pg_stat_activity, so a connection can be traced to its app. */
   applicationName: string;
-  statementTimeoutMs: number;
-  lockTimeoutMs: number;
+  /** Unset: statements may run and wait for locks unbounded (the migrations' own connections). */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
 }
 
 export function databaseOptionsFromEnv(env: DatabaseEnv, applicationName: string): DatabaseOptions {
@@ -52,4 +54,18 @@ export function databaseOptionsFromEnv(env: DatabaseEnv, applicationName: string
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
   };
+}
+
+/** The token `databaseConfig` registers under: `@Inject(DATABASE_CONFIG) options: DatabaseOptions`. */
+export const DATABASE_CONFIG = getConfigToken('database');
+
+/**
+ * An app's database settings as a typed config (`registerAs('database')`), from the DatabaseEnv
+ * main.ts validated with the rest of the environment (one line per problem, before the app is
+ * built), so it cannot fail here. DatabaseModule injects it into the DataSource's factory.
+ */
+export function databaseConfig(env: DatabaseEnv, applicationName: string) {
+  return registerAs('database', (): DatabaseOptions =>
+    databaseOptionsFromEnv(env, applicationName),
+  );
 }

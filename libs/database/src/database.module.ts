@@ -1,65 +1,55 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { Pool } from 'pg';
-import { BoundedPool } from './bounded-pool';
-import type { DatabaseOptions } from './database.config';
+import type { DataSourceOptions } from 'typeorm';
+import {
+  databaseConfig,
+  DATABASE_CONFIG,
+  type DatabaseEnv,
+  type DatabaseOptions,
+} from './database.config';
+import { dataSourcePool, openDataSource, type PostgresDataSourceOptions } from './data-source';
 import { DatabaseReadinessCheck } from './database.readiness';
 
-const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
-const logger = new Logger('Database');
-
-/** Ends the pool once the HTTP server has stopped taking requests. */
-@Injectable()
-class PoolCloser implements OnApplicationShutdown {
-  constructor(@Inject(Pool) private readonly pool: Pool) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.pool.end();
-  }
+export interface DatabaseModuleOptions {
+  /** Shown in pg_stat_activity, so a connection can be traced to its app. */
+  applicationName: string;
+  /** The app's database environment, validated by main.ts with the rest of it. */
+  env: DatabaseEnv;
+  /** The database's DataSource options factory (the write side's or the read model's). */
+  dataSource: (connection: DatabaseOptions) => PostgresDataSourceOptions;
 }
 
+/**
+ * The app's one database: a TypeORM DataSource (TypeOrmModule, so repositories and
+ * `@InjectDataSource()` work), and its own pg pool under the `Pool` token for the raw SQL that is
+ * the design. One pool, one config, one lifecycle: TypeOrmModule destroys the DataSource, and so
+ * ends the pool once, in onApplicationShutdown, after the HTTP server stopped taking requests.
+ */
 @Module({})
 export class DatabaseModule {
-  static forRoot(options: DatabaseOptions): DynamicModule {
+  static forRoot({ applicationName, env, dataSource }: DatabaseModuleOptions): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
+      imports: [
+        // registerAs configs need ConfigModule's host; the environment itself, no .env file.
+        ConfigModule.forRoot({ ignoreEnvFile: true }),
+        TypeOrmModule.forRootAsync({
+          imports: [ConfigModule.forFeature(databaseConfig(env, applicationName))],
+          inject: [DATABASE_CONFIG],
+          // A DataSource that cannot even be built (an entity's metadata) is a bug: no retries.
+          useFactory: (connection: DatabaseOptions) => ({
+            ...dataSource(connection),
+            retryAttempts: 0,
+          }),
+          // Opened without connecting: an app starts while PostgreSQL is away (see openDataSource).
+          dataSourceFactory: (options?: DataSourceOptions) => openDataSource(options!),
+        }),
+      ],
       providers: [
-        { provide: DATABASE_OPTIONS, useValue: options },
-        {
-          provide: Pool,
-          useFactory: () => {
-            const pool = new BoundedPool(
-              {
-                connectionString: options.url,
-                max: options.poolMax,
-                application_name: options.applicationName,
-                // A request waits this long for a connection, then fails as "unavailable" (503);
-                // beyond maxWaiting queued requests, one is refused at once (503 OVERLOADED).
-                connectionTimeoutMillis: 5_000,
-                keepAlive: true,
-                // Nothing waits on the database unbounded: a lock held by a migration or an
-                // operator's session, or a stuck statement, fails the work (a transient error that
-                // is retried) instead of hanging it, so a consumer's batch cannot stall unseen.
-                statement_timeout: options.statementTimeoutMs,
-                lock_timeout: options.lockTimeoutMs,
-                idle_in_transaction_session_timeout: 60_000,
-              },
-              options.poolMaxWaiting,
-            );
-            // A pooled connection that PostgreSQL drops (restart, failover) emits 'error'; without
-            // a listener Node would end the process. The pool replaces the connection.
-            pool.on('error', (error) => logger.warn(`database connection lost: ${error.message}`));
-            return pool;
-          },
-        },
-        PoolCloser,
+        { provide: Pool, inject: [getDataSourceToken()], useFactory: dataSourcePool },
         DatabaseReadinessCheck,
       ],
       exports: [Pool, DatabaseReadinessCheck],

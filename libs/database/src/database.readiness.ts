@@ -1,15 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { ReadinessCheck, ReadinessResult } from '@app/http-platform';
 
 @Injectable()
 export class DatabaseReadinessCheck implements ReadinessCheck {
   readonly name = 'database';
 
-  constructor(@Inject(Pool) private readonly pool: Pool) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async check(): Promise<ReadinessResult> {
-    await this.pool.query('SELECT 1');
+    await this.dataSource.query('SELECT 1');
     return {};
   }
 }

@@ -12,3 +12,16 @@ export {
   READ_MODEL_MIGRATIONS_DIR,
   VIEW_CHANGED_CHANNEL,
 } from './read-model';
+export { READ_MODEL_MIGRATIONS, migrateReadDatabase, readDatabaseOptions } from './read-database';
+export {
+  CurrentOrderHistoryEntity,
+  CurrentOrderViewEntity,
+  OrderHistoryEntity,
+  OrderViewEntity,
+  OrderViewReplayEntity,
+  OrderViewStateEntity,
+  ParkedEventDecisionEntity,
+  ParkedEventEntity,
+  ProjectionCheckpointEntity,
+  READ_MODEL_ENTITIES,
+} from './read-model.entities';

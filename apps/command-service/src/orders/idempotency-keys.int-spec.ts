@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { Pool } from 'pg';
-import { readMigrations, runMigrations, withTransaction } from '@app/database';
+import { withTransaction } from '@app/database';
 import { readHandle } from '../../../../test/infra/infra-handle';
 import { createTestDatabase, type TestDatabase } from '../../../../test/infra/test-infra';
 import { APP_ROLES, grantAppRole } from '../../../../tools/db/provision';
 import { waitFor } from '../../../../tools/local-infra/wait-for';
+import { migrateWriteDatabase } from '../database/write-database';
 import { IdempotencyKeys } from './idempotency-keys';
 
 /** Retention of idempotency keys, as the command-service's own role sees the table. */
@@ -17,7 +17,7 @@ describe('idempotency key retention (real PostgreSQL)', () => {
   beforeAll(async () => {
     database = await createTestDatabase('idempotency');
     admin = new Pool({ connectionString: database.url, max: 2 });
-    await runMigrations(admin, readMigrations(join(__dirname, '../../migrations')));
+    await migrateWriteDatabase(database.url);
     const url = await grantAppRole(readHandle().databaseAdminUrl, {
       database: database.name,
       role: APP_ROLES.commandService.role,
