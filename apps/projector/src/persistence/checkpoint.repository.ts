@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, type ClientBase } from 'pg';
 import { CheckpointStore, type Checkpoint } from '../view/checkpoint.store';
-import type { Session } from './session';
+import type { PoolOrClient } from './pool-or-client';
 
 /**
  * The checkpoints in PostgreSQL (`projection_checkpoints`: generation, topic, partition → next
@@ -17,7 +17,7 @@ export class CheckpointRepository extends CheckpointStore {
   async read(
     generation: number,
     topic: string,
-    db: Session = this.pool,
+    db: PoolOrClient = this.pool,
   ): Promise<Map<number, Checkpoint>> {
     const { rows } = await db.query<{
       partition: number;

@@ -4,7 +4,7 @@ import type { OrderEventEnvelope } from '@app/order-events';
 import { VIEW_CHANGED_CHANNEL, orderHistoryEntry, type OrderView } from '@app/order-view';
 import type { StoredOrder } from '../view/project-batch';
 import type { BatchCheckpoint, ViewChanges } from '../view/order-view.store';
-import type { Session } from './session';
+import type { PoolOrClient } from './pool-or-client';
 
 /** Upserts the rows of $2 (orderRowsJson) into generation $1: one statement for any number. */
 const UPSERT_ORDERS = `INSERT INTO order_view
@@ -61,14 +61,15 @@ const DELETE_CHUNK = 10_000;
 
 /**
  * The view in PostgreSQL (libs/order-view/migrations): its generations (`order_view_state`), the
- * rows of each (`order_view`) and their history (`order_history`). Stores and loads only; the
- * callers decide what to lock and when. A statement that locks runs on the caller's transaction.
+ * rows of each (`order_view`) and their history (`order_history`). Its statements store, load and
+ * lock; the callers decide what to lock and when. Writes and locks run on the transaction they are
+ * given (`tx`), reads on the pool unless given one.
  */
 @Injectable()
 export class OrderViewRepository {
   constructor(@Inject(Pool) private readonly pool: Pool) {}
 
-  async currentGeneration(db: Session = this.pool): Promise<number> {
+  async currentGeneration(db: PoolOrClient = this.pool): Promise<number> {
     const { rows } = await db.query<{ current_generation: number }>(
       'SELECT current_generation FROM order_view_state',
     );
@@ -83,7 +84,7 @@ export class OrderViewRepository {
     return rows[0].current_generation;
   }
 
-  /** The generation serving reads, locked for update (a switch, a new replay) until `tx` ends. */
+  /** The generation serving reads, locked for update (a replay's switch) until `tx` ends. */
   async lockCurrentGenerationForUpdate(tx: ClientBase): Promise<number> {
     const { rows } = await tx.query<{ current_generation: number }>(
       'SELECT current_generation FROM order_view_state FOR UPDATE',
@@ -104,7 +105,7 @@ export class OrderViewRepository {
   async loadOrders(
     generation: number,
     orderIds: readonly string[],
-    db: Session = this.pool,
+    db: PoolOrClient = this.pool,
   ): Promise<{ orders: Map<string, StoredOrder>; parkedOrders: Set<string> }> {
     const { rows } = await db.query<{
       order_id: string;
@@ -144,15 +145,18 @@ export class OrderViewRepository {
     return { orders, parkedOrders };
   }
 
-  /** The rows and their history rows, in one statement. */
+  /**
+   * The rows and their history rows, in one statement. An order may appear once in `orders`
+   * (PostgreSQL refuses to update a row twice in one statement).
+   */
   async saveOrders(
     generation: number,
     { orders, history }: ViewChanges,
-    db: Session = this.pool,
+    tx: ClientBase,
   ): Promise<void> {
     const rows = [...orders];
     if (rows.length === 0 && history.length === 0) return;
-    await db.query(`WITH history AS (${insertHistory('$3')}) ${UPSERT_ORDERS}`, [
+    await tx.query(`WITH history AS (${insertHistory('$3')}) ${UPSERT_ORDERS}`, [
       generation,
       orderRowsJson(rows),
       historyRowsJson(history),
@@ -164,18 +168,19 @@ export class OrderViewRepository {
    * of the events it applied, the partition's next offset (projection_checkpoints) and with
    * `notify` the query-service's wake-up if rows changed. The checkpoint never moves backwards:
    * after a switch the live consumer may read again events the new generation already holds,
-   * and skips them as duplicates.
+   * and skips them as duplicates. On the batch's transaction: its parked events and resolutions
+   * commit with it.
    */
   async saveBatch(
     generation: number,
     { orders, history }: ViewChanges,
     checkpoint: BatchCheckpoint,
     { notify }: { notify: boolean },
-    db: Session = this.pool,
+    tx: ClientBase,
   ): Promise<void> {
     const rows = [...orders];
     // Data-modifying WITH queries run to completion whether or not the main query reads them.
-    await db.query(
+    await tx.query(
       `WITH saved AS (${UPSERT_ORDERS}),
        history AS (${insertHistory('$9')}),
        checkpoint AS (
@@ -201,9 +206,9 @@ export class OrderViewRepository {
     );
   }
 
-  /** The query-service's wake-up, sent when the transaction of `db` commits. */
-  async notifyViewChanged(db: Session = this.pool): Promise<void> {
-    await db.query('SELECT pg_notify($1, $2)', [VIEW_CHANGED_CHANNEL, '']);
+  /** The query-service's wake-up, sent when `tx` commits (not at all if it rolls back). */
+  async notifyViewChanged(tx: ClientBase): Promise<void> {
+    await tx.query('SELECT pg_notify($1, $2)', [VIEW_CHANGED_CHANNEL, '']);
   }
 
   /**

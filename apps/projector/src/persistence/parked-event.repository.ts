@@ -9,7 +9,7 @@ import {
   type OperatorDecision,
   type ParkedResolutionKind,
 } from '../view/resume-parked';
-import type { Session } from './session';
+import type { PoolOrClient } from './pool-or-client';
 
 const PARKED_COLUMNS = `topic, partition, "offset"::text AS "offset", order_id AS "orderId",
   version, event_type AS "eventType", envelope, reason, parked_at AS "parkedAt", resolution,
@@ -17,7 +17,9 @@ const PARKED_COLUMNS = `topic, partition, "offset"::text AS "offset", order_id A
 
 /**
  * Parked events (`parked_events`, per generation) and operators' decisions on them
- * (`parked_event_decisions`, by event, across generations) in PostgreSQL. Stores and loads only.
+ * (`parked_event_decisions`, by event, across generations) in PostgreSQL. Its statements store,
+ * load and lock; writes and locks run on the caller's transaction (`tx`), which decides what
+ * commits together.
  */
 @Injectable()
 export class ParkedEventRepository {
@@ -26,7 +28,7 @@ export class ParkedEventRepository {
   async save(
     generation: number,
     events: readonly ParkedEvent[],
-    db: Session = this.pool,
+    tx: ClientBase,
   ): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map((event) => ({
@@ -40,7 +42,7 @@ export class ParkedEventRepository {
       reason: event.reason,
     }));
     // A batch read again (after a crash or a switch) parks the same offsets again: kept once.
-    await db.query(
+    await tx.query(
       `INSERT INTO parked_events
          (generation, topic, partition, "offset", order_id, version, event_type, envelope, reason)
        SELECT $1, r.topic, r.partition, r."offset", r.order_id, r.version, r.event_type, r.envelope,
@@ -56,7 +58,7 @@ export class ParkedEventRepository {
   async openPartition(
     generation: number,
     orderId: string,
-    db: Session = this.pool,
+    db: PoolOrClient = this.pool,
   ): Promise<number | undefined> {
     const { rows } = await db.query<{ partition: number }>(
       `SELECT partition FROM parked_events
@@ -80,10 +82,10 @@ export class ParkedEventRepository {
   async resolve(
     generation: number,
     resolved: readonly { event: ParkedEventRow; resolution: ParkedResolutionKind }[],
-    db: Session = this.pool,
+    tx: ClientBase,
   ): Promise<void> {
     if (resolved.length === 0) return;
-    await db.query(
+    await tx.query(
       `UPDATE parked_events p SET resolution = r.resolution, resolved_at = now()
          FROM jsonb_to_recordset($2::jsonb) AS r(topic text, partition integer, "offset" bigint,
               resolution text)
@@ -107,9 +109,9 @@ export class ParkedEventRepository {
     generation: number,
     event: ParkedEventRow,
     reason: string,
-    db: Session = this.pool,
+    tx: ClientBase,
   ): Promise<void> {
-    await db.query(
+    await tx.query(
       `UPDATE parked_events SET reason = $5
         WHERE generation = $1 AND topic = $2 AND partition = $3 AND "offset" = $4`,
       [generation, event.topic, event.partition, event.offset, reason],
@@ -140,7 +142,7 @@ export class ParkedEventRepository {
   /** Operators' decisions on events of `orderIds`, taken in any generation, by decisionKey. */
   async loadDecisions(
     orderIds: readonly string[],
-    db: Session = this.pool,
+    db: PoolOrClient = this.pool,
   ): Promise<Map<string, OperatorDecision>> {
     if (orderIds.length === 0) return new Map();
     const { rows } = await db.query<{
@@ -160,7 +162,7 @@ export class ParkedEventRepository {
 
   async saveDecisions(
     decisions: readonly { envelope: OrderEventEnvelope; decision: OperatorDecision }[],
-    db: Session = this.pool,
+    tx: ClientBase,
   ): Promise<void> {
     if (decisions.length === 0) return;
     const rows = new Map(
@@ -174,7 +176,7 @@ export class ParkedEventRepository {
         },
       ]),
     );
-    await db.query(
+    await tx.query(
       `INSERT INTO parked_event_decisions (order_id, version, event_id, decision)
        SELECT r.order_id, r.version, r.event_id, r.decision
          FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, version integer, event_id text,

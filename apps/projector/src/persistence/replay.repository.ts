@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, type ClientBase } from 'pg';
-import { isUniqueViolation } from '@app/database';
+import { isUniqueViolation, withTransaction } from '@app/database';
 import type { TopicPartitionOffset } from '@app/kafka';
-import type { Session } from './session';
+import type { PoolOrClient } from './pool-or-client';
 
 export interface Replay {
   replayId: string;
@@ -26,35 +26,40 @@ const REPLAY_COLUMNS = `replay_id AS "replayId", generation, status,
   target_offsets AS "targetOffsets", total_events::float8 AS "totalEvents",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 
-/** The replays of the view (`order_view_replays`) in PostgreSQL. Stores and loads only. */
+/**
+ * The replays of the view (`order_view_replays`) in PostgreSQL. Its statements store, load and
+ * lock; a write that must commit with others (the switch's) runs on the caller's transaction.
+ */
 @Injectable()
 export class ReplayRepository {
   constructor(@Inject(Pool) private readonly pool: Pool) {}
 
   /**
    * Records a running replay into the next unused generation, up to the end offsets it will
-   * read; refused with ReplayAlreadyRunningError while one is running.
+   * read; refused with ReplayAlreadyRunningError while one is running. Its own transaction, which
+   * first locks the view's state row for update: that waits for operators' resolutions in flight
+   * (they lock it in share mode), so each one either commits its decisions before this replay
+   * reads a record, or sees this replay running and resolves its generation too.
    */
-  async insert(
-    replayId: string,
-    endOffsets: readonly TopicPartitionOffset[],
-    db: Session = this.pool,
-  ): Promise<Replay> {
+  async insert(replayId: string, endOffsets: readonly TopicPartitionOffset[]): Promise<Replay> {
     const targetOffsets = Object.fromEntries(
       endOffsets.map((e) => [String(e.partition), e.offset]),
     );
     const total = endOffsets.reduce((sum, e) => sum + BigInt(e.offset), 0n);
     try {
-      const { rows } = await db.query<Replay>(
-        `INSERT INTO order_view_replays (replay_id, generation, status, target_offsets, total_events)
-         SELECT $1, greatest(s.current_generation,
-                             (SELECT coalesce(max(generation), 0) FROM order_view_replays)) + 1,
-                'running', $2, $3
-           FROM order_view_state s
-         RETURNING ${REPLAY_COLUMNS}`,
-        [replayId, JSON.stringify(targetOffsets), total.toString()],
-      );
-      return rows[0];
+      return await withTransaction(this.pool, async (tx) => {
+        await tx.query('SELECT 1 FROM order_view_state FOR UPDATE');
+        const { rows } = await tx.query<Replay>(
+          `INSERT INTO order_view_replays (replay_id, generation, status, target_offsets, total_events)
+           SELECT $1, greatest(s.current_generation,
+                               (SELECT coalesce(max(generation), 0) FROM order_view_replays)) + 1,
+                  'running', $2, $3
+             FROM order_view_state s
+           RETURNING ${REPLAY_COLUMNS}`,
+          [replayId, JSON.stringify(targetOffsets), total.toString()],
+        );
+        return rows[0];
+      });
     } catch (error) {
       // The partial unique index allows one running replay; the generation is unique as well.
       if (isUniqueViolation(error)) throw new ReplayAlreadyRunningError();
@@ -79,7 +84,7 @@ export class ReplayRepository {
     return rows[0];
   }
 
-  async running(db: Session = this.pool): Promise<Replay | undefined> {
+  async running(db: PoolOrClient = this.pool): Promise<Replay | undefined> {
     const { rows } = await db.query<Replay>(
       `SELECT ${REPLAY_COLUMNS} FROM order_view_replays WHERE status = 'running'`,
     );
@@ -87,7 +92,7 @@ export class ReplayRepository {
   }
 
   /** The generation a running replay is building, if one runs. */
-  async generationBeingBuilt(db: Session = this.pool): Promise<number | undefined> {
+  async generationBeingBuilt(db: PoolOrClient = this.pool): Promise<number | undefined> {
     const { rows } = await db.query<{ generation: number }>(
       `SELECT generation FROM order_view_replays WHERE status = 'running'`,
     );
@@ -110,8 +115,9 @@ export class ReplayRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  async markCompleted(replayId: string, db: Session = this.pool): Promise<void> {
-    await db.query(
+  /** On the switch's transaction, with the generation made current. */
+  async markCompleted(replayId: string, tx: ClientBase): Promise<void> {
+    await tx.query(
       `UPDATE order_view_replays SET status = 'completed', finished_at = now() WHERE replay_id = $1`,
       [replayId],
     );

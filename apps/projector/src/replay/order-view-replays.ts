@@ -54,12 +54,8 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   /** Records the replay (refused with ReplayAlreadyRunningError while one runs) and starts it. */
   async start(): Promise<Replay> {
     const endOffsets = await this.kafka.endOffsets(this.options.topic);
-    const replay = await this.database.transaction(async (tx) => {
-      // Waits for operators' resolutions in flight (they lock it in share mode): each one either
-      // commits its decisions before this replay reads a record, or sees this replay running.
-      await this.view.lockCurrentGenerationForUpdate(tx);
-      return this.replays.insert(randomUUID(), endOffsets, tx);
-    });
+    // Waits for operators' resolutions in flight (see ReplayRepository.insert).
+    const replay = await this.replays.insert(randomUUID(), endOffsets);
     try {
       await this.join(replay);
     } catch (error) {
