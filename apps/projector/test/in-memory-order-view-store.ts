@@ -45,8 +45,9 @@ function inGeneration<K, V>(map: Map<number, Map<K, V>>, generation: number): Ma
  * bound in production). It keeps the PostgreSQL adapter's guarantees that the logic relies on:
  * a transaction's writes land all together at commit, or not at all when its work throws;
  * transactions run one at a time (the generation and partition locks, coarsely); a row's upsert
- * replaces it, a history row or a parked offset already there is kept as it is, a checkpoint
- * never moves backwards, and a notification is sent only by a transaction that commits.
+ * replaces it (and fails the transaction if it names one order twice), a history row or a parked
+ * offset already there is kept as it is, a checkpoint never moves backwards, and a notification is
+ * sent only by a transaction that commits.
  */
 export class InMemoryOrderViewStore extends OrderViewStore {
   private tables: Tables = {
@@ -309,6 +310,15 @@ class InMemoryTransaction implements OrderViewTransaction {
     rows: readonly StoredOrder[],
     history: readonly OrderEventEnvelope[],
   ): void {
+    // PostgreSQL's upsert refuses to touch one row twice in a statement (the whole statement fails,
+    // and with it the transaction): so does this, rather than keeping the last copy.
+    const orderIds = new Set<string>();
+    for (const row of rows) {
+      if (orderIds.has(row.view.orderId)) {
+        throw new Error('ON CONFLICT DO UPDATE command cannot affect row a second time');
+      }
+      orderIds.add(row.view.orderId);
+    }
     const stored = inGeneration(this.tables.rows, generation);
     for (const row of rows) stored.set(row.view.orderId, structuredClone(row));
     const histories = inGeneration(this.tables.history, generation);
