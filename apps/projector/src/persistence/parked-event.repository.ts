@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { Pool, type ClientBase } from 'pg';
+import { Repository } from 'typeorm';
 import type { OrderEventEnvelope } from '@app/order-events';
+import { ParkedEventEntity } from '@app/order-view';
 import type { ParkedEvent } from '../view/project-batch';
 import type { ParkedEventRow } from '../view/order-view.store';
 import {
@@ -23,13 +26,12 @@ const PARKED_COLUMNS = `topic, partition, "offset"::text AS "offset", order_id A
  */
 @Injectable()
 export class ParkedEventRepository {
-  constructor(@Inject(Pool) private readonly pool: Pool) {}
+  constructor(
+    @Inject(Pool) private readonly pool: Pool,
+    @InjectRepository(ParkedEventEntity) private readonly entities: Repository<ParkedEventEntity>,
+  ) {}
 
-  async save(
-    generation: number,
-    events: readonly ParkedEvent[],
-    tx: ClientBase,
-  ): Promise<void> {
+  async save(generation: number, events: readonly ParkedEvent[], tx: ClientBase): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map((event) => ({
       topic: event.topic,
@@ -120,13 +122,16 @@ export class ParkedEventRepository {
 
   /** Parked events of the generation, open ones first, then the most recently resolved. */
   async list(generation: number, limit: number): Promise<ParkedEventRow[]> {
-    const { rows } = await this.pool.query<ParkedEventRow>(
-      `SELECT ${PARKED_COLUMNS} FROM parked_events WHERE generation = $1
-        ORDER BY resolution IS NOT NULL, coalesce(resolved_at, parked_at) DESC, order_id, version
-        LIMIT $2`,
-      [generation, limit],
-    );
-    return rows;
+    const entities = await this.entities
+      .createQueryBuilder('p')
+      .where('p.generation = :generation', { generation })
+      .orderBy('p.resolution IS NOT NULL', 'ASC')
+      .addOrderBy('coalesce(p.resolvedAt, p.parkedAt)', 'DESC')
+      .addOrderBy('p.orderId', 'ASC')
+      .addOrderBy('p.version', 'ASC')
+      .limit(limit)
+      .getMany();
+    return entities.map(parkedEventRow);
   }
 
   /** Orders of the current generation with open parked events. */
@@ -186,4 +191,21 @@ export class ParkedEventRepository {
       [JSON.stringify([...rows.values()])],
     );
   }
+}
+
+/** The stored row as the writer and the admin API see it (no generation; the API's field order). */
+function parkedEventRow(entity: ParkedEventEntity): ParkedEventRow {
+  return {
+    topic: entity.topic,
+    partition: entity.partition,
+    offset: entity.offset,
+    orderId: entity.orderId,
+    version: entity.version,
+    eventType: entity.eventType,
+    envelope: entity.envelope as unknown as OrderEventEnvelope,
+    reason: entity.reason,
+    parkedAt: entity.parkedAt,
+    resolution: entity.resolution as ParkedResolutionKind | null,
+    resolvedAt: entity.resolvedAt,
+  };
 }

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { Pool, type ClientBase } from 'pg';
+import { Repository } from 'typeorm';
 import { isUniqueViolation, withTransaction } from '@app/database';
 import type { TopicPartitionOffset } from '@app/kafka';
+import { OrderViewReplayEntity } from '@app/order-view';
 import type { PoolOrClient } from './pool-or-client';
 
 export interface Replay {
@@ -32,7 +35,11 @@ const REPLAY_COLUMNS = `replay_id AS "replayId", generation, status,
  */
 @Injectable()
 export class ReplayRepository {
-  constructor(@Inject(Pool) private readonly pool: Pool) {}
+  constructor(
+    @Inject(Pool) private readonly pool: Pool,
+    @InjectRepository(OrderViewReplayEntity)
+    private readonly entities: Repository<OrderViewReplayEntity>,
+  ) {}
 
   /**
    * Records a running replay into the next unused generation, up to the end offsets it will
@@ -84,11 +91,10 @@ export class ReplayRepository {
     return rows[0];
   }
 
-  async running(db: PoolOrClient = this.pool): Promise<Replay | undefined> {
-    const { rows } = await db.query<Replay>(
-      `SELECT ${REPLAY_COLUMNS} FROM order_view_replays WHERE status = 'running'`,
-    );
-    return rows[0];
+  /** The running replay, if one runs (at most one does: a partial unique index). */
+  async running(): Promise<Replay | undefined> {
+    const entity = await this.entities.findOneBy({ status: 'running' });
+    return entity ? replayOf(entity) : undefined;
   }
 
   /** The generation a running replay is building, if one runs. */
@@ -99,11 +105,10 @@ export class ReplayRepository {
     return rows[0]?.generation;
   }
 
+  /** The replay into the newest generation, running or finished. */
   async latest(): Promise<Replay | undefined> {
-    const { rows } = await this.pool.query<Replay>(
-      `SELECT ${REPLAY_COLUMNS} FROM order_view_replays ORDER BY generation DESC LIMIT 1`,
-    );
-    return rows[0];
+    const [entity] = await this.entities.find({ order: { generation: 'DESC' }, take: 1 });
+    return entity ? replayOf(entity) : undefined;
   }
 
   /** Locks the replay's row until `tx` ends if it is still running; false if it is not. */
@@ -122,4 +127,17 @@ export class ReplayRepository {
       [replayId],
     );
   }
+}
+
+function replayOf(entity: OrderViewReplayEntity): Replay {
+  return {
+    replayId: entity.replayId,
+    generation: entity.generation,
+    status: entity.status as Replay['status'],
+    targetOffsets: entity.targetOffsets as Record<string, string>,
+    // bigint comes as text; a count of events stays far below 2^53.
+    totalEvents: Number(entity.totalEvents),
+    startedAt: entity.startedAt,
+    finishedAt: entity.finishedAt,
+  };
 }
