@@ -12,6 +12,14 @@ export {
   READ_MODEL_MIGRATIONS_DIR,
   VIEW_CHANGED_CHANNEL,
 } from './read-model';
+export {
+  ORDER_BY_ID_SQL,
+  ORDER_HISTORY_PAGE_SQL,
+  ORDER_VERSIONS_SQL,
+  orderListQuery,
+  type OrderListFilter,
+  type OrderListPosition,
+} from './read-model.queries';
 export { READ_MODEL_MIGRATIONS, migrateReadDatabase, readDatabaseOptions } from './read-database';
 export {
   CurrentOrderHistoryEntity,

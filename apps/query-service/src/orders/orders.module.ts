@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ReadYourWritesModule } from '../read-your-writes/read-your-writes.module';
 import { OrderQueryHandler } from './order-query.handler';
-import { OrderViewReader } from './order-view.reader';
+import { OrderViewReaderModule } from './order-view-reader.module';
 import { OrdersController } from './orders.controller';
 
 @Module({
-  imports: [ReadYourWritesModule],
+  imports: [OrderViewReaderModule, ReadYourWritesModule],
   controllers: [OrdersController],
-  providers: [OrderViewReader, OrderQueryHandler],
+  providers: [OrderQueryHandler],
 })
 export class OrdersModule {}
