@@ -75,9 +75,11 @@ export class InMemoryOrderViewReader extends OrderViewReader {
     });
   }
 
+  /** The document as the projector stores it (jsonb), typed as the API answers it. */
   private view(orderId: string): OrderView | undefined {
     const events = this.events.get(orderId);
-    return events && events.length > 0 ? foldOrderView(events) : undefined;
+    const folded = events && events.length > 0 ? foldOrderView(events) : undefined;
+    return folded as OrderView | undefined;
   }
 }
 

@@ -59,11 +59,11 @@ describe('OrderQueryHandler (in-memory read model)', () => {
       const setup = setUp();
       waiters = setup.waiters;
       const [placed, paid] = orderHistory('order-1', 'paid');
-      setup.reader.project([placed!]);
+      setup.reader.project([placed]);
 
       const lookup = setup.handler.get('order-1', { minVersion: 2, waitMs: 10_000 });
       await waitUntil(() => setup.waiters.size === 1);
-      setup.reader.project([paid!]);
+      setup.reader.project([paid]);
       setup.waiters.viewChanged();
 
       expect(await lookup).toMatchObject({
