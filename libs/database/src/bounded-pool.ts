@@ -41,11 +41,13 @@ export class BoundedPool extends Pool {
   override connect(): Promise<PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<PoolClient> | void {
-    // pool.query() connects through here too, with a callback. Only a caller that would wait
-    // (no idle connection, no room for another) counts against the bound: with a bound of 0, a
-    // free connection is still handed out.
-    const wouldWait = this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10);
-    if (wouldWait && this.waitingCount >= this.maxWaiting) {
+    // pool.query() connects through here too, with a callback. Only callers that will wait count
+    // against the bound: with a bound of 0, a free connection is still handed out. pg-pool queues
+    // even a caller an idle connection will serve and serves its queue on the next tick, so a
+    // burst within one tick sees the same idleCount: the queued callers beyond the idle
+    // connections are the ones waiting.
+    const full = this.totalCount >= (this.options.max ?? 10);
+    if (full && this.waitingCount - this.idleCount >= this.maxWaiting) {
       const refusal = new DatabaseOverloadedError(this.waitingCount);
       if (!callback) return Promise.reject(refusal);
       process.nextTick(() => callback(refusal, undefined, () => undefined));

@@ -122,6 +122,34 @@ describe('DatabaseModule on TypeORM (real PostgreSQL)', () => {
     }
   });
 
+  it('counts a burst within one tick against the bound, though a connection is idle', async () => {
+    const moduleRef = await databaseModule({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_MAX: '1',
+      DATABASE_POOL_MAX_WAITING: '1',
+    });
+    const pool = moduleRef.get(Pool);
+    try {
+      // One connection, idle: the first caller takes it, the second waits, the rest are refused.
+      (await pool.connect()).release();
+      const burst = await Promise.allSettled(
+        Array.from({ length: 5 }, () => pool.query<{ n: number }>('SELECT 1 AS n')),
+      );
+      expect(burst.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'rejected',
+      ]);
+      for (const outcome of burst.slice(2)) {
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(DatabaseOverloadedError);
+      }
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
   it('starts without its database, reports it not ready, and ends the pool once on close', async () => {
     // Nothing listens on a port just handed out and released.
     const moduleRef = await databaseModule({

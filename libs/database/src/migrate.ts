@@ -4,8 +4,10 @@ import type { PostgresDataSourceOptions } from './data-source';
 import type { SqlFileMigration } from './sql-migration';
 
 // Any fixed number works; it only has to be the same for every process migrating this database.
-// The home-made runner's key: a process of the previous release migrating at the same time waits
-// for this one too.
+// It is the home-made runner's key, but that runner locked per migration and knows only
+// schema_migrations: once this runner has migrated a database, the previous release's
+// provisioning fails on it (each migration rolled back whole, nothing corrupted); going back to
+// that release needs schema_migrations filled in from typeorm_migrations by hand.
 const MIGRATION_LOCK_KEY = 727_001;
 
 /** What a run did, by TypeORM migration name. */

@@ -225,6 +225,30 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.idle();
   });
 
+  it('never raises the bound while overloaded: an HTTP_OVERLOAD_IN_FLIGHT above HTTP_MAX_IN_FLIGHT lets nobody ahead of the line', async () => {
+    let now = 0;
+    await server.start(limits(1, 10, 60_000, { inFlight: 5 }), () => now);
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    const second = fetch(`${server.url}/held/second`);
+    await server.waiting(1);
+
+    now = 60_000;
+    const third = fetch(`${server.url}/held/third`);
+    await server.waiting(2);
+    expect(server.state.inFlight()).toBe(1);
+
+    for (let held = 0; held < 2; held++) {
+      server.releaseOne();
+      await server.held(1);
+    }
+    server.releaseOne();
+    const statuses = await Promise.all([first, second, third].map(async (r) => (await r).status));
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(server.served).toEqual(['first', 'second', 'third']);
+    await server.idle();
+  });
+
   it('drops from the line a client that gave up, so it neither holds a place nor gets a slot', async () => {
     await server.start(limits(1, 1, 60_000));
     const first = fetch(`${server.url}/held/first`);

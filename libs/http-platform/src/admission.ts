@@ -73,8 +73,10 @@ export function admitWithin(
     if (steady) overloaded = line.length > 0;
     return overloaded;
   };
-  const inFlightBound = () =>
-    isOverloaded() ? limits.HTTP_OVERLOAD_IN_FLIGHT : limits.HTTP_MAX_IN_FLIGHT;
+  // Overload lowers the bound, never raises it: a higher one would admit newcomers ahead of the
+  // line, which is only served as requests finish.
+  const overloadInFlight = Math.min(limits.HTTP_OVERLOAD_IN_FLIGHT, limits.HTTP_MAX_IN_FLIGHT);
+  const inFlightBound = () => (isOverloaded() ? overloadInFlight : limits.HTTP_MAX_IN_FLIGHT);
 
   const leaveLine = (waiter: Waiter) => {
     const index = line.indexOf(waiter);

@@ -34,8 +34,9 @@ export class HttpEnv {
   HTTP_MAX_QUEUE_MS: number = 100;
 
   /**
-   * While overloaded, requests worked on at once: an accepted request waits about this many
-   * divided by the rate behind the others, so fewer than a burst needs keeps its latency down.
+   * While overloaded, requests worked on at once (at most HTTP_MAX_IN_FLIGHT): an accepted
+   * request waits about this many divided by the rate behind the others, so fewer than a burst
+   * needs keeps its latency down.
    */
   @IsInt()
   @Min(1)
