@@ -34,6 +34,8 @@ export async function entitySchemaMismatches(
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+          -- A partitioned table's entity describes its partitions (a generation's rows) too.
+          AND NOT c.relispartition
           AND c.relname <> ALL ($1)`,
       [MIGRATION_BOOKKEEPING],
     );

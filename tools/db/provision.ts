@@ -246,6 +246,10 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
       ...appendOnly.map((table) => `REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${r}`),
       `REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`,
       ...(write ? [`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`] : []),
+      // The schema's functions (the read model's generation partitions) are for the roles that
+      // write; the migrations revoke them from PUBLIC.
+      `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM ${r}`,
+      ...(write ? [`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${r}`] : []),
       // Tables created before the next provisioning run are covered too: by the admin role here,
       // by the migration role below.
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${r}`,
@@ -253,6 +257,10 @@ export async function grantAppRole(adminUrl: string, grant: AppRoleGrant): Promi
       `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM ${r}`,
       ...(write
         ? [`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${r}`]
+        : []),
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON FUNCTIONS FROM ${r}`,
+      ...(write
+        ? [`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO ${r}`]
         : []),
     ];
     const { rowCount: hasMigrator } = await admin.query(

@@ -96,6 +96,8 @@ describe('operator decisions across generations (real PostgreSQL)', () => {
       [2, 100],
       [3, 1],
     ]) {
+      // As a replay's start creates them.
+      await pool.query('SELECT order_view_add_generation($1)', [generation]);
       for (const batch of batches(topic, size)) await writer.applyBatch(generation, batch);
       expect([generation, await view(generation)]).toEqual([generation, resolvedView()]);
       expect([generation, await openParked(generation)]).toEqual([generation, []]);

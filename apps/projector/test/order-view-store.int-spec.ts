@@ -304,6 +304,7 @@ describe('InMemoryOrderViewStore agrees with PostgresOrderViewStore (real Postgr
 
   it('given one order twice in one upsert, both refuse it and store nothing', async () => {
     const generation = 9;
+    await pool.query('SELECT order_view_add_generation($1)', [generation]);
     const [placed] = orderHistory('twice', 'placed', at(3));
     const projected = projectOrderEvent(undefined, placed);
     if (projected.kind !== 'applied') throw new Error(`OrderPlaced not applied: ${projected.kind}`);

@@ -94,6 +94,11 @@ export class QueryServiceUnderTest {
     await service.app.close();
   }
 
+  /** A generation's partitions, as a replay creates them (the first one the migrations do). */
+  private async addGeneration(generation: number): Promise<void> {
+    await this.db.query('SELECT order_view_add_generation($1)', [generation]);
+  }
+
   /** Writes (or overwrites) a view row the way the projector would, without notifying. */
   async putOrder(row: ViewRow): Promise<void> {
     const {
@@ -103,6 +108,7 @@ export class QueryServiceUnderTest {
       placedAt = '2024-05-01T10:00:00.000000Z',
       version = 1,
     } = row;
+    if (row.generation !== undefined) await this.addGeneration(row.generation);
     await this.db.query(
       `INSERT INTO order_view
          (generation, order_id, customer_id, status, placed_at, version, applied_events, document)
@@ -131,6 +137,7 @@ export class QueryServiceUnderTest {
     entries: HistoryEntry[],
     generation: number | null = null,
   ): Promise<void> {
+    if (generation !== null) await this.addGeneration(generation);
     await this.db.query(
       `INSERT INTO order_history (generation, order_id, version, entry)
        SELECT coalesce($3, current_generation), $1, (e ->> 'version')::int, e

@@ -17,6 +17,7 @@ export const READ_MODEL_MIGRATIONS = [
   '0003_replay_cancelled',
   '0004_order_view_event_ids',
   '0005_order_history',
+  '0006_generation_partitions',
 ].map((id) => sqlFileMigration(READ_MODEL_MIGRATIONS_DIR, id));
 
 /**

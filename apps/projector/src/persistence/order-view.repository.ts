@@ -57,8 +57,6 @@ function historyRowsJson(events: readonly OrderEventEnvelope[]): string {
   );
 }
 
-const DELETE_CHUNK = 10_000;
-
 /**
  * The view in PostgreSQL (libs/order-view/migrations): its generations (`order_view_state`), the
  * rows of each (`order_view`) and their history (`order_history`). Its statements store, load and
@@ -212,26 +210,18 @@ export class OrderViewRepository {
   }
 
   /**
-   * Removes the rows of generations (view, history, parked events, checkpoints) that neither
-   * serve reads nor are being built: the one a replay replaced, or a failed or cancelled
-   * replay's. In chunks, so no transaction grows large. Returns how many rows it removed (less
-   * the checkpoints).
+   * Removes what generations that neither serve reads nor are being built leave behind (the one
+   * a replay replaced, or a failed or cancelled replay's): their view and history partitions are
+   * dropped whole, their parked events and checkpoints deleted. Returns the generations removed.
    */
-  async deleteRetiredGenerations(): Promise<number> {
+  async deleteRetiredGenerations(): Promise<number[]> {
+    const { rows } = await this.pool.query<{ generation: number }>(
+      'SELECT order_view_drop_retired_generations() AS generation',
+    );
     const keep = `(SELECT current_generation FROM order_view_state
                    UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')`;
-    let deleted = 0;
-    for (const table of ['order_view', 'order_history', 'parked_events']) {
-      for (;;) {
-        const { rowCount } = await this.pool.query(
-          `DELETE FROM ${table} WHERE ctid IN (
-             SELECT ctid FROM ${table} WHERE generation NOT IN ${keep} LIMIT ${DELETE_CHUNK})`,
-        );
-        deleted += rowCount ?? 0;
-        if (!rowCount) break;
-      }
-    }
+    await this.pool.query(`DELETE FROM parked_events WHERE generation NOT IN ${keep}`);
     await this.pool.query(`DELETE FROM projection_checkpoints WHERE generation NOT IN ${keep}`);
-    return deleted;
+    return rows.map((row) => row.generation);
   }
 }

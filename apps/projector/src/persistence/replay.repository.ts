@@ -43,7 +43,7 @@ export class ReplayRepository {
 
   /**
    * Records a running replay into the next unused generation, up to the end offsets it will
-   * read; refused with ReplayAlreadyRunningError while one is running. Its own transaction, which
+   * read, and creates that generation's partitions; refused with ReplayAlreadyRunningError while one is running. Its own transaction, which
    * first locks the view's state row for update: that waits for operators' resolutions in flight
    * (they lock it in share mode), so each one either commits its decisions before this replay
    * reads a record, or sees this replay running and resolves its generation too.
@@ -65,6 +65,8 @@ export class ReplayRepository {
            RETURNING ${REPLAY_COLUMNS}`,
           [replayId, JSON.stringify(targetOffsets), total.toString()],
         );
+        // The generation's partitions (migration 0006).
+        await tx.query('SELECT order_view_add_generation($1)', [rows[0].generation]);
         return rows[0];
       });
     } catch (error) {

@@ -86,7 +86,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   async onApplicationBootstrap(): Promise<void> {
     if (!(await this.replays.running())) {
       const deleted = await this.view.deleteRetiredGenerations();
-      if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
+      if (deleted.length > 0) this.logger.log(`dropped retired generations ${deleted.join(', ')}`);
     }
     await this.watch();
     this.watcher = setInterval(() => void this.watch(), WATCH_MS);

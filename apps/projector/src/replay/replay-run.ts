@@ -73,7 +73,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
         topics: [options.topic],
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
         maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
-        isRetriable: isRetriableProjectionError,
+        isRetriable: isRetriableReplayError,
         logger: new Logger(`Consumer ${this.groupId}`),
       },
       this,
@@ -207,7 +207,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
         // Another instance may still be leaving the group; the group is empty and harmless.
       });
       const deleted = await this.deps.view.deleteRetiredGenerations();
-      if (deleted > 0) this.logger.log(`removed ${deleted} rows of retired generations`);
+      if (deleted.length > 0) this.logger.log(`dropped retired generations ${deleted.join(', ')}`);
     })();
     return this.finished;
   }
@@ -216,4 +216,16 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
 /** PostgreSQL unreachable or Kafka's retriable errors: retried in place, the batch kept. */
 export function isRetriableProjectionError(error: unknown): boolean {
   return isTransientDatabaseError(error) || (error as { retriable?: boolean }).retriable === true;
+}
+
+/**
+ * Also a batch written into a generation whose partitions are gone: another instance cancelled
+ * or failed the replay and dropped them while this one's batch was on its way. It is retried in
+ * place, never dead-lettered, until this run's tick sees the replay ended and stops it.
+ */
+export function isRetriableReplayError(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  const generationDropped =
+    code === '23514' && /no partition of relation "order_(view|history)"/.test(message ?? '');
+  return generationDropped || isRetriableProjectionError(error);
 }
