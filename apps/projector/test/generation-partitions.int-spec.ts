@@ -133,6 +133,9 @@ describe('the view and history partitioned by generation (real PostgreSQL)', () 
     const current = await indexesOf(pool, 'order_view_g1');
     expect(current).toHaveLength(4);
     expect(await indexesOf(pool, `order_view_g${replay.generation}`)).toEqual(current);
+    await expect(pool.query('SELECT order_view_add_generation(0)')).rejects.toThrow(
+      'a generation is a positive integer',
+    );
 
     await replays.markFailed(replay, 'done with it');
     await view.deleteRetiredGenerations();
@@ -223,10 +226,10 @@ describe('the view and history partitioned by generation (real PostgreSQL)', () 
       (thrown: unknown) => thrown,
     );
     expect(error).toMatchObject({ code: '23514' });
+    expect(['order_view', 'order_history']).toContain((error as { table?: string }).table);
     expect(isRetriableReplayError(error)).toBe(true);
-    expect(isRetriableReplayError(Object.assign(new Error('other'), { code: '23514' }))).toBe(
-      false,
-    );
+    const otherCheck = Object.assign(new Error('other'), { code: '23514', table: 'other' });
+    expect(isRetriableReplayError(otherCheck)).toBe(false);
   });
 });
 

@@ -85,8 +85,16 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     if (!(await this.replays.running())) {
-      const deleted = await this.view.deleteRetiredGenerations();
-      if (deleted.length > 0) this.logger.log(`dropped retired generations ${deleted.join(', ')}`);
+      // Best effort: a drop that cannot get its lock in time must not keep the projector down.
+      await this.view.deleteRetiredGenerations().then(
+        (deleted) => {
+          if (deleted.length > 0) {
+            this.logger.log(`dropped retired generations ${deleted.join(', ')}`);
+          }
+        },
+        (error: Error) =>
+          this.logger.warn(`dropping retired generations (next boot or replay): ${error.message}`),
+      );
     }
     await this.watch();
     this.watcher = setInterval(() => void this.watch(), WATCH_MS);

@@ -224,8 +224,9 @@ export function isRetriableProjectionError(error: unknown): boolean {
  * place, never dead-lettered, until this run's tick sees the replay ended and stops it.
  */
 export function isRetriableReplayError(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
+  // "no partition of relation … found for row", told by its code and table, not its wording.
+  const { code, table } = error as { code?: string; table?: string };
   const generationDropped =
-    code === '23514' && /no partition of relation "order_(view|history)"/.test(message ?? '');
+    code === '23514' && (table === 'order_view' || table === 'order_history');
   return generationDropped || isRetriableProjectionError(error);
 }
