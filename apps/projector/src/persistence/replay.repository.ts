@@ -43,10 +43,11 @@ export class ReplayRepository {
 
   /**
    * Records a running replay into the next unused generation, up to the end offsets it will
-   * read, and creates that generation's partitions; refused with ReplayAlreadyRunningError while one is running. Its own transaction, which
-   * first locks the view's state row for update: that waits for operators' resolutions in flight
-   * (they lock it in share mode), so each one either commits its decisions before this replay
-   * reads a record, or sees this replay running and resolves its generation too.
+   * read, and creates that generation's partitions; refused with ReplayAlreadyRunningError while
+   * one is running. Its own transaction, which first locks the view's state row for update: that
+   * waits for operators' resolutions in flight (they lock it in share mode), so each one either
+   * commits its decisions before this replay reads a record, or sees this replay running and
+   * resolves its generation too.
    */
   async insert(replayId: string, endOffsets: readonly TopicPartitionOffset[]): Promise<Replay> {
     const targetOffsets = Object.fromEntries(

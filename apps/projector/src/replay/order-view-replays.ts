@@ -14,6 +14,7 @@ import { ReplayRepository, type Replay } from '../persistence/replay.repository'
 import { projectionConfig, type ProjectionOptions } from '../projection.config';
 import { ProjectorMetrics } from '../projector.metrics';
 import { OrderViewWriter } from '../view/order-view-writer';
+import { dropRetiredGenerations } from './drop-retired-generations';
 import { ReplayRun } from './replay-run';
 
 export class ReplayNotRunningError extends Error {
@@ -75,7 +76,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
     if (!replay) throw new ReplayNotRunningError();
     const run = this.run?.replay.replayId === replay.replayId ? this.run : undefined;
     await run?.stop();
-    const cleanUp = run ? run.finish() : this.view.deleteRetiredGenerations();
+    const cleanUp = run ? run.finish() : dropRetiredGenerations(this.view, this.logger);
     cleanUp.catch((error: Error) =>
       this.logger.warn(`replay ${replay.replayId}: removing its generation: ${error.message}`),
     );
@@ -85,16 +86,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     if (!(await this.replays.running())) {
-      // Best effort: a drop that cannot get its lock in time must not keep the projector down.
-      await this.view.deleteRetiredGenerations().then(
-        (deleted) => {
-          if (deleted.length > 0) {
-            this.logger.log(`dropped retired generations ${deleted.join(', ')}`);
-          }
-        },
-        (error: Error) =>
-          this.logger.warn(`dropping retired generations (next boot or replay): ${error.message}`),
-      );
+      await dropRetiredGenerations(this.view, this.logger);
     }
     await this.watch();
     this.watcher = setInterval(() => void this.watch(), WATCH_MS);

@@ -21,6 +21,7 @@ import type { ProjectorMetrics } from '../projector.metrics';
 import { storedOffsetsOf } from '../view/checkpoint.store';
 import { FETCH_MAX_BYTES_PER_PARTITION, toPartitionBatch } from '../view/consumed-batches';
 import type { OrderViewWriter } from '../view/order-view-writer';
+import { dropRetiredGenerations } from './drop-retired-generations';
 import { replayProgress } from './replay-progress';
 
 const TICK_MS = 500;
@@ -206,8 +207,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       await this.deps.kafka.deleteGroup(this.groupId).catch(() => {
         // Another instance may still be leaving the group; the group is empty and harmless.
       });
-      const deleted = await this.deps.view.deleteRetiredGenerations();
-      if (deleted.length > 0) this.logger.log(`dropped retired generations ${deleted.join(', ')}`);
+      await dropRetiredGenerations(this.deps.view, this.logger);
     })();
     return this.finished;
   }
