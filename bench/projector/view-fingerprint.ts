@@ -17,7 +17,8 @@ export function viewFingerprint(databaseUrl: string): Promise<ViewFingerprint> {
   return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<ViewFingerprint>(
       `SELECT count(*)::int AS rows,
-              coalesce(sum(hashtext(v.document::text)::bigint), 0)::text AS documents,
+              -- jsonb's text: the same document whatever order its keys were written in.
+              coalesce(sum(hashtext(v.document::jsonb::text)::bigint), 0)::text AS documents,
               coalesce(sum(v.applied_events), 0)::int AS "appliedEvents",
               (SELECT count(*)::int FROM parked_events) AS parked
          FROM order_view v JOIN order_view_state s ON v.generation = s.current_generation`,

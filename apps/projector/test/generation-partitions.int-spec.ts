@@ -9,7 +9,10 @@ import {
   readDatabaseOptions,
 } from '@app/order-view';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
-import type { OrderViewRepository } from '../src/persistence/order-view.repository';
+import {
+  COPY_HISTORY_FROM_ROWS,
+  type OrderViewRepository,
+} from '../src/persistence/order-view.repository';
 import type { ReplayRepository } from '../src/persistence/replay.repository';
 import { isRetriableReplayError } from '../src/replay/replay-run';
 import type { OrderViewWriter } from '../src/view/order-view-writer';
@@ -208,29 +211,42 @@ describe('the view and history partitioned by generation (real PostgreSQL)', () 
     expect(await view.deleteRetiredGenerations()).toEqual([]);
   });
 
-  it("refuses a cancelled replay's late batch with an error its consumer retries, not dead-letters", async () => {
-    await replays.cancelRunning(); // the one the test before left running
-    const replay = await replays.insert(nextReplayId(), endOffsets);
-    await replays.cancelRunning();
-    await view.deleteRetiredGenerations();
-    const [placed] = orderHistory('late', 'placed');
-    const late = writer.applyBatch(replay.generation, {
-      topic: TOPIC,
-      partition: 0,
-      events: [{ topic: TOPIC, partition: 0, offset: '0', envelope: placed }],
-      nextOffset: '1',
-    });
+  it.each([
+    ['one event, its history in the statement', 1],
+    ['history by COPY', COPY_HISTORY_FROM_ROWS],
+  ])(
+    "refuses a cancelled replay's late batch (%s) with an error its consumer retries, not dead-letters",
+    async (_, events) => {
+      await replays.cancelRunning(); // the one the test before left running
+      const replay = await replays.insert(nextReplayId(), endOffsets);
+      await replays.cancelRunning();
+      await view.deleteRetiredGenerations();
+      const placed = Array.from({ length: events }, (_, index) =>
+        orderHistory(`late-${events}-${index}`, 'placed'),
+      ).flat();
+      const late = writer.applyBatch(replay.generation, {
+        topic: TOPIC,
+        partition: 0,
+        events: placed.map((envelope, offset) => ({
+          topic: TOPIC,
+          partition: 0,
+          offset: String(offset),
+          envelope,
+        })),
+        nextOffset: String(placed.length),
+      });
 
-    const error: unknown = await late.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toMatchObject({ code: '23514' });
-    expect(['order_view', 'order_history']).toContain((error as { table?: string }).table);
-    expect(isRetriableReplayError(error)).toBe(true);
-    const otherCheck = Object.assign(new Error('other'), { code: '23514', table: 'other' });
-    expect(isRetriableReplayError(otherCheck)).toBe(false);
-  });
+      const error: unknown = await late.then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toMatchObject({ code: '23514' });
+      expect(['order_view', 'order_history']).toContain((error as { table?: string }).table);
+      expect(isRetriableReplayError(error)).toBe(true);
+      const otherCheck = Object.assign(new Error('other'), { code: '23514', table: 'other' });
+      expect(isRetriableReplayError(otherCheck)).toBe(false);
+    },
+  );
 });
 
 describe('migrating a view that was not partitioned (real PostgreSQL)', () => {

@@ -26,8 +26,8 @@ function batchOf(events: OrderEventEnvelope[], from = 0): PartitionBatch {
 }
 
 /**
- * A pool whose clients record every statement they run: the history must travel in the batch's
- * one statement with the rows and the checkpoint, not in a round trip of its own.
+ * A pool whose clients record every statement they run (a COPY's too): a small batch's history
+ * must travel in its one statement with the rows and the checkpoint, a large one's by COPY.
  */
 class RecordingPool extends Pool {
   readonly statements: string[] = [];
@@ -39,7 +39,9 @@ class RecordingPool extends Pool {
       (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
         ...args: unknown[]
       ) => {
-        if (typeof args[0] === 'string') this.statements.push(args[0]);
+        const [query0] = args as [string | { text?: unknown }];
+        const text = typeof query0 === 'string' ? query0 : query0?.text;
+        if (typeof text === 'string') this.statements.push(text);
         return query(...args);
       };
     });
@@ -91,6 +93,77 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
     expect(await historyOf('h-batch')).toEqual(entriesOf([placed, paid, shipped]));
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatch(/INSERT INTO order_view[\s\S]*projection_checkpoints/);
+  });
+
+  /** `count` orders of `path`, each one's events in order, interleaved as on a topic. */
+  function interleaved(prefix: string, count: number, path: Parameters<typeof orderHistory>[1]) {
+    const histories = Array.from({ length: count }, (_, index) =>
+      orderHistory(`${prefix}-${index}`, path),
+    );
+    return histories[0].flatMap((_, step) => histories.map((history) => history[step]));
+  }
+
+  async function historyCount(prefix: string, generation = 1): Promise<number> {
+    const { rows } = await pool.query<{ count: string }>(
+      `SELECT count(*) FROM order_history WHERE generation = $1 AND order_id LIKE $2 || '-%'`,
+      [generation, prefix],
+    );
+    return Number(rows[0].count);
+  }
+
+  it('given a large batch, then its history goes in by COPY, every applied event a row, with the rows and the checkpoint', async () => {
+    const events = interleaved('h-large', 100, 'shipped');
+    pool.statements.length = 0;
+
+    await writer.applyBatch('current', batchOf(events, 1_000));
+
+    expect(pool.statements.filter((sql) => /^COPY order_history/.test(sql))).toHaveLength(1);
+    expect(pool.statements.filter((sql) => sql.includes('INSERT INTO order_history'))).toEqual([]);
+    expect(await historyCount('h-large')).toBe(events.length);
+    expect(await historyOf('h-large-7')).toEqual(
+      entriesOf(events.filter((event) => event.orderId === 'h-large-7')),
+    );
+    const { rows } = await pool.query(
+      `SELECT next_offset FROM projection_checkpoints WHERE generation = 1 AND partition = 0`,
+    );
+    expect(rows).toEqual([{ next_offset: String(1_000 + events.length) }]);
+  });
+
+  it('given a large batch with an event whose history row is there already, then the batch is stored and that row left as it was', async () => {
+    const events = interleaved('h-there', 100, 'paid');
+    const [first] = events;
+    // A row a COPY would collide with: the same key, another entry.
+    await pool.query(
+      `INSERT INTO order_history (generation, order_id, version, entry) VALUES (1, $1, $2, $3)`,
+      [first.orderId, first.version, JSON.stringify({ marker: 'there before' })],
+    );
+
+    await writer.applyBatch('current', batchOf(events, 2_000));
+
+    expect(await historyCount('h-there')).toBe(events.length);
+    expect((await historyOf(first.orderId))[0].entry).toEqual({ marker: 'there before' });
+    expect(await historyOf('h-there-9')).toEqual(
+      entriesOf(events.filter((event) => event.orderId === 'h-there-9')),
+    );
+  });
+
+  it("given a large batch whose events hold COPY's own characters (tab, newline, backslash, \\N, quotes), then each entry reads back as it was", async () => {
+    const hostile = 'tab\there\nnew line\r\\N back\\slash \\. "quoted" \u00e9 \u{1F600} \\\\';
+    const events = interleaved('h-hostile', 120, 'placed').map((event) => ({
+      ...event,
+      metadata: { ...event.metadata, correlationId: `${hostile} ${event.orderId}` },
+    }));
+
+    pool.statements.length = 0;
+    await writer.applyBatch('current', batchOf(events, 3_000));
+
+    expect(pool.statements.filter((sql) => /^COPY order_history/.test(sql))).toHaveLength(1);
+    expect(await historyCount('h-hostile')).toBe(events.length);
+    for (const event of [events[0], events[119]]) {
+      expect(await historyOf(event.orderId)).toEqual(entriesOf([event]));
+    }
+    expect(((await historyOf('h-hostile-3'))[0].entry as { correlationId: string }).correlationId)
+      .toBe(`${hostile} h-hostile-3`);
   });
 
   it('given a batch delivered again, then no row is added or changed (effectively once)', async () => {

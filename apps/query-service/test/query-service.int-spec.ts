@@ -204,7 +204,7 @@ describe('query-service against PostgreSQL', () => {
       await waitUntilWaiting(service, 200);
       await harness.db.query(
         `UPDATE order_view
-            SET version = 2, document = jsonb_set(document, '{version}', '2')
+            SET version = 2, document = jsonb_set(document::jsonb, '{version}', '2')
           WHERE order_id = ANY($1)`,
         [ids],
       );

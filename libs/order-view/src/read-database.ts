@@ -18,6 +18,7 @@ export const READ_MODEL_MIGRATIONS = [
   '0004_order_view_event_ids',
   '0005_order_history',
   '0006_generation_partitions',
+  '0007_json_documents',
 ].map((id) => sqlFileMigration(READ_MODEL_MIGRATIONS_DIR, id));
 
 /**

@@ -44,8 +44,8 @@ export class OrderViewEntity {
   @Column({ type: 'integer', name: 'applied_events' })
   appliedEvents!: number;
 
-  /** The order as GET /orders/:id returns it. */
-  @Column({ type: 'jsonb' })
+  /** The order as GET /orders/:id returns it (json: written and read whole, migration 0007). */
+  @Column({ type: 'json' })
   document!: Record<string, unknown>;
 
   /** The id of the event behind each version (element version), where known. */
@@ -178,8 +178,8 @@ export class OrderHistoryEntity {
   @PrimaryColumn({ type: 'integer' })
   version!: number;
 
-  /** eventId, type, version, occurredAt, data, correlationId. */
-  @Column({ type: 'jsonb' })
+  /** eventId, type, version, occurredAt, data, correlationId (json, as the view's document). */
+  @Column({ type: 'json' })
   entry!: Record<string, unknown>;
 }
 
@@ -205,7 +205,7 @@ export class CurrentOrderViewEntity {
   @Column({ type: 'integer' })
   version!: number;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   document!: Record<string, unknown>;
 }
 
@@ -218,7 +218,7 @@ export class CurrentOrderHistoryEntity {
   @Column({ type: 'integer' })
   version!: number;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   entry!: Record<string, unknown>;
 }
 

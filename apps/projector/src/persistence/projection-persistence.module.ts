@@ -15,8 +15,8 @@ import { ReplayRepository } from './replay.repository';
  * admin API: a repository per concern (view, checkpoints, parked events, replays), and the
  * PostgreSQL adapters bound to the ports the view writer and the consumers depend on. Plain
  * lookups and lists (the admin's parked events, the running and latest replay) go through
- * TypeORM's repositories; the batch, its locks and its jsonb_to_recordset statements are raw SQL
- * on the DataSource's own pool.
+ * TypeORM's repositories; the batch, its locks, its recordset statements and the history's COPY
+ * are raw SQL on the DataSource's own pool.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([ParkedEventEntity, OrderViewReplayEntity])],
