@@ -75,7 +75,7 @@ export class InMemoryOrderViewReader extends OrderViewReader {
     });
   }
 
-  /** The document as the projector stores it (jsonb), typed as the API answers it. */
+  /** The document as the projector stores it (json), typed as the API answers it. */
   private view(orderId: string): OrderView | undefined {
     const events = this.events.get(orderId);
     const folded = events && events.length > 0 ? foldOrderView(events) : undefined;

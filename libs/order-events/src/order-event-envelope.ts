@@ -176,7 +176,11 @@ function mayHoldUnstorable(text: string): boolean {
   return text.includes('\\u') || /[\uD800-\uDFFF]/.test(text);
 }
 
-/** jsonb refuses NUL and lone surrogates; such an event could never be stored, so it is undecodable. */
+/**
+ * PostgreSQL refuses NUL in text and jsonb, and jsonb lone surrogates (parked events are jsonb, and
+ * the view's json would fail any cast to jsonb); such an event could never be stored and read, so
+ * it is undecodable. The view's COPY relies on it too.
+ */
 function storableStrings(value: unknown): boolean {
   if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
   if (Array.isArray(value)) return value.every(storableStrings);

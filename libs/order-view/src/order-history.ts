@@ -1,7 +1,7 @@
 import type { OrderEventEnvelope } from '@app/order-events';
 
 /**
- * One event of an order's history, as the read side stores it (jsonb, in the projector's batch
+ * One event of an order's history, as the read side stores it (json, in the projector's batch
  * transaction) and GET /orders/:id/history returns it: the events the view applied, in version
  * order, each as the projection read it (its data upcast to the newest schema version of its
  * type, so a client meets one shape per type).

@@ -6,7 +6,7 @@ export const ORDER_VIEW_STATUSES = ['PLACED', 'PAID', 'SHIPPED', 'CANCELLED'] as
 export type OrderViewStatus = (typeof ORDER_VIEW_STATUSES)[number];
 
 /**
- * One order as the read side serves it (the body of GET /orders/:id) and stores it as jsonb.
+ * One order as the read side serves it (the body of GET /orders/:id) and stores it as json.
  * Optional fields are absent rather than undefined, so the document survives a JSON round trip
  * unchanged.
  */

@@ -75,7 +75,10 @@ export class PostgresOrderViewReader extends OrderViewReader {
   }
 }
 
-/** jsonb keeps keys in its own order; the response shows them in the contract's. */
+/**
+ * The stored entry's keys may be in any order (jsonb's own, in entries written before migration
+ * 0007); the response shows them in the contract's.
+ */
 function inContractOrder(entry: OrderHistoryEntry): OrderHistoryEntry {
   const { eventId, type, version, occurredAt, data, correlationId } = entry;
   return { eventId, type, version, occurredAt, data, correlationId };
