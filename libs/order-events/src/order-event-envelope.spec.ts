@@ -69,6 +69,37 @@ describe('order event envelope', () => {
     expect(decodeOrderEventEnvelope(JSON.stringify(edge))).toEqual(edge);
   });
 
+  it('takes exactly the times Date.parse reads without rolling them over', () => {
+    // The definition the decoder had before it checked the fields itself: replays must accept
+    // and refuse the same events as before.
+    const readsWithoutRollover = (time: string) => {
+      if (time.startsWith('0000')) return false;
+      const parsed = Date.parse(time);
+      return (
+        !Number.isNaN(parsed) && new Date(parsed).toISOString().slice(0, 10) === time.slice(0, 10)
+      );
+    };
+    const pad = (value: number, width: number) => String(value).padStart(width, '0');
+    const differing: string[] = [];
+    for (const year of [0, 1, 100, 1900, 2000, 2023, 2024, 2100, 9999])
+      for (let month = 0; month <= 13; month++)
+        for (let day = 0; day <= 32; day++)
+          for (const clock of [
+            '00:00:00',
+            '23:59:59.999999999',
+            '24:00:00',
+            '12:60:00',
+            '12:00:60',
+          ]) {
+            const time = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${clock}Z`;
+            const accepted = isDecodable({ ...envelope, occurredAt: time });
+            if (accepted !== readsWithoutRollover(time)) differing.push(time);
+          }
+    expect(differing).toEqual([]);
+    expect(isDecodable({ ...envelope, occurredAt: '2024-02-29T00:00:00Z' })).toBe(true);
+    expect(isDecodable({ ...envelope, occurredAt: '1900-02-29T00:00:00Z' })).toBe(false);
+  });
+
   it("refuses a record whose key is not its envelope's orderId", () => {
     const { value } = toOrderEventRecord(envelope);
     expect(decodeOrderEventRecord({ key: 'order-1', value: Buffer.from(value) })).toEqual(envelope);
@@ -86,3 +117,13 @@ describe('order event envelope', () => {
     expect(isKnownOrderEventType('OrderShipped')).toBe(true);
   });
 });
+
+function isDecodable(value: unknown): boolean {
+  try {
+    decodeOrderEventEnvelope(JSON.stringify(value));
+    return true;
+  } catch (error) {
+    if (error instanceof UndecodableOrderEventError) return false;
+    throw error;
+  }
+}

@@ -29,13 +29,11 @@ export function storedAfter(
   view: OrderView,
   { applied }: { applied: boolean },
 ): StoredOrder {
-  const eventIds = [...(stored?.eventIds ?? [])];
+  const eventIds = stored ? stored.eventIds.slice() : [];
   eventIds[envelope.version - 1] = envelope.eventId;
-  return {
-    view,
-    appliedEvents: (stored?.appliedEvents ?? 0) + (applied ? 1 : 0),
-    eventIds: Array.from(eventIds, (id) => id ?? null),
-  };
+  // A version beyond the known ones leaves a gap: unknown, as in rows without ids.
+  for (let index = 0; index < eventIds.length; index++) eventIds[index] ??= null;
+  return { view, appliedEvents: (stored?.appliedEvents ?? 0) + (applied ? 1 : 0), eventIds };
 }
 
 /** Why `envelope` conflicts with the row's history, if it claims a version another event has. */
