@@ -4,11 +4,12 @@
  * limits it; each figure beside a baseline measured in the same run.
  *
  * 1. Saturation: command-service, projector and query-service as `npm start` runs them
- *    (pipeline/pipeline-suite.ts) on the 3-node cluster and PostgreSQL. `POST /orders` on an
- *    open loop from BENCH_START_RATE (100) commands/s, ×BENCH_STEP_FACTOR (1.5) per step of
- *    BENCH_STEP_SECONDS (10) s, until a step is saturated (pipeline/step-up.ts: under 95 %
- *    answered, over 1 % failed, relay or projector more than 1 s behind, no drain within 10 s,
- *    or the driver short of its schedule). The sustained
+ *    (pipeline/pipeline-suite.ts) on the 3-node cluster and PostgreSQL. After a warm-up of
+ *    BENCH_WARMUP_SECONDS (120) s at half the start rate, each command read back (the brokers'
+ *    JIT settles), `POST /orders` on an open loop from BENCH_START_RATE (100) commands/s,
+ *    ×BENCH_STEP_FACTOR (1.5) per step of BENCH_STEP_SECONDS (10) s, until a step is saturated
+ *    (pipeline/step-up.ts: under 95 % answered, over 1 % failed, relay or projector more than
+ *    1 s behind, no drain within 10 s, or the driver short of its schedule). The sustained
  *    rate is the last step that was not, narrowed by two more steps between it and the first
  *    saturated one. Machine CPU per step; CPU per process (from /proc) at the sustained step and
  *    the last one, with the limiting resource named.
@@ -70,6 +71,7 @@ const SETTINGS = {
     seconds: Number(process.env.BENCH_STEP_SECONDS ?? 10),
   },
   phaseSeconds: Number(process.env.BENCH_PHASE_SECONDS ?? 20),
+  warmUpSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 120),
   drainTimeoutMs: 60_000,
   readWaitMs: 10_000,
   naive: {
@@ -118,10 +120,17 @@ runBench(async (teardown) => {
   };
   const readBack = { queryUrl: suite.queries.url, waitMs: SETTINGS.readWaitMs };
 
-  // 1. Step up to saturation, after a warm-up of the whole path (reads included).
-  const warmUp = Math.round(SETTINGS.steps.startRate / 4);
-  log(`warm-up: ${warmUp} commands/s for 5 s, each read back`);
-  await driveOrderCommands(suite.commands.url, { rate: warmUp, seconds: 5, readBack });
+  // 1. Step up to saturation, after a warm-up of the whole path (reads included). The brokers'
+  // JIT compiler takes about two minutes of traffic to settle: measured on 2 cores at 100
+  // commands/s, their C2 compiler threads used 45 % of a core in the first minute and 7 % after
+  // two, and steps taken meanwhile found the suite saturated at a third of its rate.
+  const warmUp = Math.round(SETTINGS.steps.startRate / 2);
+  log(`warm-up: ${warmUp} commands/s for ${SETTINGS.warmUpSeconds} s, each read back`);
+  await driveOrderCommands(suite.commands.url, {
+    rate: warmUp,
+    seconds: SETTINGS.warmUpSeconds,
+    readBack,
+  });
   await drain('the warm-up');
   const { steps, sustained } = await stepUp(suite.commands.url, backlog, cpu, SETTINGS.steps, log);
   printSteps(steps);
