@@ -123,7 +123,7 @@ runBench(async (teardown) => {
   // 1. Step up to saturation, after a warm-up of the whole path (reads included). The brokers'
   // JIT compiler takes about two minutes of traffic to settle: measured on 2 cores at 100
   // commands/s, their C2 compiler threads used 45 % of a core in the first minute and 7 % after
-  // two, and steps taken meanwhile found the suite saturated at a third of its rate.
+  // two, and steps taken meanwhile found the suite saturated at 40 % of its rate.
   const warmUp = Math.round(SETTINGS.steps.startRate / 2);
   log(`warm-up: ${warmUp} commands/s for ${SETTINGS.warmUpSeconds} s, each read back`);
   await driveOrderCommands(suite.commands.url, {

@@ -8,15 +8,16 @@ export interface OutgoingRecord {
 }
 
 export interface ConsumedRecord {
-  topic: string;
-  partition: number;
+  readonly topic: string;
+  readonly partition: number;
   /** Kafka offsets are 64-bit: kept as decimal strings. */
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  /** Made when first read (reliable-consumer.ts): a record is never given other headers. */
+  readonly headers: Record<string, string>;
   /** Milliseconds since the epoch, as the producer or broker stamped it. */
-  timestamp: number;
+  readonly timestamp: number;
 }
 
 export interface TopicPartition {

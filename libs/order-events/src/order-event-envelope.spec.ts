@@ -81,13 +81,16 @@ describe('order event envelope', () => {
     };
     const pad = (value: number, width: number) => String(value).padStart(width, '0');
     const differing: string[] = [];
-    for (const year of [0, 1, 100, 1900, 2000, 2023, 2024, 2100, 9999])
+    for (const year of [0, 1, 4, 100, 1900, 2000, 2023, 2024, 2100, 9999])
       for (let month = 0; month <= 13; month++)
         for (let day = 0; day <= 32; day++)
           for (const clock of [
             '00:00:00',
             '23:59:59.999999999',
             '24:00:00',
+            '24:00:00.000000000',
+            '24:00:00.5',
+            '25:00:00',
             '12:60:00',
             '12:00:60',
           ]) {
