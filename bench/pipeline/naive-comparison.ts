@@ -105,15 +105,23 @@ async function timeNaiveProjector(
   teardown.add('naive projector', () => stopChild(child, 5_000));
   const admin = cluster.client('bench-naive-offsets').admin();
   await admin.connect();
+  let lastCommitted = 0;
   const committed = async () => {
     if (child.exitCode !== null) {
       throw new Error(`the naive projector exited:\n${output.slice(-20).join('\n')}`);
     }
-    const [offsets] = await admin.fetchOffsets({
-      groupId: setting.groupId,
-      topics: [setting.topic],
-    });
-    return offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    try {
+      const [offsets] = await admin.fetchOffsets({
+        groupId: setting.groupId,
+        topics: [setting.topic],
+      });
+      lastCommitted = offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    } catch (error) {
+      // The group's coordinator moving or still loading (NOT_COORDINATOR_FOR_GROUP, seen once
+      // mid-run): kafkajs marks it retriable and does not retry it here; the next poll asks again.
+      if ((error as { retriable?: boolean }).retriable !== true) throw error;
+    }
+    return lastCommitted;
   };
   try {
     let first = 0;
