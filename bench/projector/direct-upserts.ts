@@ -20,8 +20,9 @@ export interface DirectUpsertSettings {
  * The projector's database work and nothing else: each partition's events, in offset order,
  * folded with projectOrderEvent into rows kept in memory, and written in batches of
  * `batchSize`, each one transaction holding the changed rows, their history rows and the
- * partition's checkpoint, with the projector's own SQL (OrderViewRepository.saveBatch: all of it
- * in one statement). No Kafka, no decoding, no reading rows back, no locks, no NOTIFY.
+ * partition's checkpoint, with the projector's own SQL (OrderViewRepository.saveBatch: one
+ * statement, after a large batch's COPYs of its history and new rows). No Kafka, no decoding, no
+ * reading rows back (the rows held before a batch are known here), no locks, no NOTIFY.
  */
 export async function timeDirectUpserts(
   databaseUrl: string,
@@ -67,8 +68,11 @@ async function upsertPartition(
     const batch = events.slice(start, start + batchSize);
     const changed = new Map<string, StoredOrder>();
     const history: OrderEventEnvelope[] = [];
+    // What the projector reads back before a batch: which orders already have a row.
+    const heldBefore = new Set<string>();
     for (const event of batch) {
       const stored = rows.get(event.orderId);
+      if (stored && !changed.has(event.orderId)) heldBefore.add(event.orderId);
       const outcome = projectOrderEvent(stored?.view, event);
       if (outcome.kind !== 'applied') {
         throw new Error(`event ${event.eventId} did not apply (${outcome.kind}): a bench bug`);
@@ -87,7 +91,7 @@ async function upsertPartition(
     await withTransaction(pool, (client) =>
       view.saveBatch(
         FIRST_GENERATION,
-        { orders: changed.values(), history },
+        { orders: changed.values(), history, heldBefore },
         checkpoint,
         { notify: false },
         client,

@@ -9,10 +9,7 @@ import {
   readDatabaseOptions,
 } from '@app/order-view';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
-import {
-  COPY_HISTORY_FROM_ROWS,
-  type OrderViewRepository,
-} from '../src/persistence/order-view.repository';
+import { COPY_FROM_ROWS, type OrderViewRepository } from '../src/persistence/order-view.repository';
 import type { ReplayRepository } from '../src/persistence/replay.repository';
 import { isRetriableReplayError } from '../src/replay/replay-run';
 import type { OrderViewWriter } from '../src/view/order-view-writer';
@@ -213,7 +210,7 @@ describe('the view and history partitioned by generation (real PostgreSQL)', () 
 
   it.each([
     ['one event, its history in the statement', 1],
-    ['history by COPY', COPY_HISTORY_FROM_ROWS],
+    ['history by COPY', COPY_FROM_ROWS],
   ])(
     "refuses a cancelled replay's late batch (%s) with an error its consumer retries, not dead-letters",
     async (_, events) => {

@@ -1,4 +1,4 @@
-import { copyText } from './copy-text';
+import { copyText, textArrayLiteral } from './copy-text';
 
 describe('copyText (COPY ... FROM STDIN, text format)', () => {
   it('given rows, then a line each with the values tab-separated', () => {
@@ -11,14 +11,29 @@ describe('copyText (COPY ... FROM STDIN, text format)', () => {
   });
 
   it("given values holding COPY's own characters, then each is escaped, so none ends a value, a row or the data", () => {
-    const text = copyText([['a\tb', 'c\nd', 'e\rf', 'back\\slash', '\\N', '\\.']]);
+    const text = copyText([
+      ['a\tb', 'c\nd', 'e\rf', 'back\\slash', '\\N', '\\.', 'plain', 7, '\t\\\n'],
+    ]);
 
-    expect(text).toBe('a\\tb\tc\\nd\te\\rf\tback\\\\slash\t\\\\N\t\\\\.\n');
+    expect(text).toBe('a\\tb\tc\\nd\te\\rf\tback\\\\slash\t\\\\N\t\\\\.\tplain\t7\t\\t\\\\\\n\n');
     expect(text.split('\n')).toEqual([expect.any(String), '']);
-    expect(text.slice(0, -1).split('\t')).toHaveLength(6);
+    expect(text.slice(0, -1).split('\t')).toHaveLength(9);
   });
 
   it('given no rows, then no text', () => {
     expect(copyText([])).toBe('');
+  });
+});
+
+describe('textArrayLiteral (text[] input)', () => {
+  it('given values and nulls, then each value quoted and each null NULL', () => {
+    expect(textArrayLiteral(['e-1', null, 'e-3'])).toBe('{"e-1",NULL,"e-3"}');
+    expect(textArrayLiteral([])).toBe('{}');
+  });
+
+  it("given values holding the array's own characters, then none ends an element or the array, nor reads as NULL", () => {
+    expect(textArrayLiteral(['a"b', 'c\\d', 'e,f', '{g}', 'NULL', '', ' h '])).toBe(
+      '{"a\\"b","c\\\\d","e,f","{g}","NULL",""," h "}',
+    );
   });
 });

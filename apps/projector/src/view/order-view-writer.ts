@@ -76,7 +76,11 @@ export class OrderViewWriter {
         nextOffset: batch.nextOffset,
         lastEventAt: latestOccurredAt(batch.events),
       };
-      const changes = { orders: outcome.changed.values(), history: outcome.history };
+      const changes = {
+        orders: outcome.changed.values(),
+        history: outcome.history,
+        heldBefore: start.orders,
+      };
       await tx.saveBatch(generation, changes, checkpoint);
       if (outcome.parked.length > 0) {
         // After the batch's rows: an order resumed here may have had events applied before one

@@ -6,6 +6,12 @@ import type { OperatorDecision, ParkedResolutionKind } from './resume-parked';
 export interface ViewChanges {
   orders: Iterable<StoredOrder>;
   history: readonly OrderEventEnvelope[];
+  /**
+   * The orders the view held a row of before these changes, as read under the partition's lock:
+   * the rows of the others are new, and a large batch inserts them rather than upserting them.
+   * Absent: any of the rows may be there.
+   */
+  heldBefore?: Pick<ReadonlySet<string>, 'has'>;
 }
 
 /** Where a partition's batch ended: stored with its rows. */
