@@ -105,43 +105,48 @@ async function timeNaiveProjector(
   teardown.add('naive projector', () => stopChild(child, 5_000));
   const admin = cluster.client('bench-naive-offsets').admin();
   await admin.connect();
-  let lastCommitted = 0;
+  /** The events committed at the last poll that got an answer, and when it was sent. */
+  let counted = { events: 0, at: process.hrtime.bigint() };
   const committed = async () => {
     if (child.exitCode !== null) {
       throw new Error(`the naive projector exited:\n${output.slice(-20).join('\n')}`);
     }
     try {
+      const at = process.hrtime.bigint();
       const [offsets] = await admin.fetchOffsets({
         groupId: setting.groupId,
         topics: [setting.topic],
       });
-      lastCommitted = offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      const events = offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      counted = { events, at };
     } catch (error) {
       // The group's coordinator moving or still loading (NOT_COORDINATOR_FOR_GROUP, seen once
       // mid-run): kafkajs marks it retriable and does not retry it here; the next poll asks again.
       if ((error as { retriable?: boolean }).retriable !== true) throw error;
     }
-    return lastCommitted;
+    return counted.events;
   };
   try {
-    let first = 0;
-    await waitFor(async () => (first = await committed()) > 0, {
+    await waitFor(async () => (await committed()) > 0, {
       timeoutMs: 120_000,
       intervalMs: 100,
       description: 'the naive projector to commit its first offsets',
     });
-    const started = process.hrtime.bigint();
+    const start = counted;
     setting.log(`naive projector: running for up to ${setting.seconds} s`);
     // Until the window ends or every event is committed, whichever comes first: time spent
     // idle at the end of the topic would understate its rate.
     const deadline = Date.now() + setting.seconds * 1000;
-    let reached = first;
+    let reached = start.events;
     while (Date.now() < deadline && reached < setting.total) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       reached = await committed();
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const done = reached - first;
+    // Up to the last poll answered: a poll refused at the end must not count as time without
+    // progress.
+    if (counted === start) throw new Error("no poll of the naive projector's offsets answered");
+    const seconds = Number(counted.at - start.at) / 1e9;
+    const done = counted.events - start.events;
     return { events: done, seconds, eventsPerSecond: done / seconds };
   } finally {
     await admin.disconnect();

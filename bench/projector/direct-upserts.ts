@@ -68,11 +68,10 @@ async function upsertPartition(
     const batch = events.slice(start, start + batchSize);
     const changed = new Map<string, StoredOrder>();
     const history: OrderEventEnvelope[] = [];
-    // What the projector reads back before a batch: which orders already have a row.
-    const heldBefore = new Set<string>();
+    // What the projector reads back before a batch: which of its orders already have a row.
+    const heldBefore = new Set(batch.map((e) => e.orderId).filter((id) => rows.has(id)));
     for (const event of batch) {
       const stored = rows.get(event.orderId);
-      if (stored && !changed.has(event.orderId)) heldBefore.add(event.orderId);
       const outcome = projectOrderEvent(stored?.view, event);
       if (outcome.kind !== 'applied') {
         throw new Error(`event ${event.eventId} did not apply (${outcome.kind}): a bench bug`);

@@ -1,52 +1,13 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { OrderEventEnvelope } from '@app/order-events';
 import { migrateReadDatabase, orderHistoryEntry } from '@app/order-view';
 import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
 import type { OrderViewRepository } from '../src/persistence/order-view.repository';
 import type { ReplayRepository } from '../src/persistence/replay.repository';
-import type { OrderViewWriter, PartitionBatch } from '../src/view/order-view-writer';
+import type { OrderViewWriter } from '../src/view/order-view-writer';
+import { TOPIC, batchOf, interleaved } from './partition-batches';
 import { postgresProjection } from './postgres-projection';
-
-const TOPIC = 'order-events';
-
-/** `events` as one partition's batch starting at `from`. */
-function batchOf(events: OrderEventEnvelope[], from = 0): PartitionBatch {
-  return {
-    topic: TOPIC,
-    partition: 0,
-    events: events.map((envelope, index) => ({
-      topic: TOPIC,
-      partition: 0,
-      offset: String(from + index),
-      envelope,
-    })),
-    nextOffset: String(from + events.length),
-  };
-}
-
-/**
- * A pool whose clients record every statement they run (a COPY's too): a small batch's history
- * must travel in its one statement with the rows and the checkpoint, a large one's by COPY.
- */
-class RecordingPool extends Pool {
-  readonly statements: string[] = [];
-
-  constructor(config: PoolConfig) {
-    super(config);
-    this.on('connect', (client: PoolClient) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
-        ...args: unknown[]
-      ) => {
-        const [query0] = args as [string | { text?: unknown }];
-        const text = typeof query0 === 'string' ? query0 : query0?.text;
-        if (typeof text === 'string') this.statements.push(text);
-        return query(...args);
-      };
-    });
-  }
-}
+import { RecordingPool } from './recording-pool';
 
 describe("an order's history, written by the projector's batches (real PostgreSQL)", () => {
   let database: TestDatabase;
@@ -94,14 +55,6 @@ describe("an order's history, written by the projector's batches (real PostgreSQ
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatch(/INSERT INTO order_view[\s\S]*projection_checkpoints/);
   });
-
-  /** `count` orders of `path`, each one's events in order, interleaved as on a topic. */
-  function interleaved(prefix: string, count: number, path: Parameters<typeof orderHistory>[1]) {
-    const histories = Array.from({ length: count }, (_, index) =>
-      orderHistory(`${prefix}-${index}`, path),
-    );
-    return histories[0].flatMap((_, step) => histories.map((history) => history[step]));
-  }
 
   async function historyCount(prefix: string, generation = 1): Promise<number> {
     const { rows } = await pool.query<{ count: string }>(

@@ -1,59 +1,16 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Client } from 'pg';
 import { withTransaction } from '@app/database';
-import type { OrderEventEnvelope } from '@app/order-events';
-import { migrateReadDatabase, projectOrderEvent } from '@app/order-view';
+import { VIEW_CHANGED_CHANNEL, migrateReadDatabase, projectOrderEvent } from '@app/order-view';
 import { orderHistory } from '../../../test/fixtures/order-histories';
 import { createTestDatabase, type TestDatabase } from '../../../test/infra/test-infra';
+import { waitFor } from '../../../tools/local-infra/wait-for';
 import { COPY_FROM_ROWS, type OrderViewRepository } from '../src/persistence/order-view.repository';
 import type { ReplayRepository } from '../src/persistence/replay.repository';
-import type { OrderViewWriter, PartitionBatch } from '../src/view/order-view-writer';
+import type { OrderViewWriter } from '../src/view/order-view-writer';
 import { storedAfter, type StoredOrder } from '../src/view/project-batch';
+import { TOPIC, batchOf, interleaved } from './partition-batches';
 import { postgresProjection } from './postgres-projection';
-
-const TOPIC = 'order-events';
-
-/** `events` as one partition's batch starting at `from`. */
-function batchOf(events: OrderEventEnvelope[], from: number): PartitionBatch {
-  return {
-    topic: TOPIC,
-    partition: 0,
-    events: events.map((envelope, index) => ({
-      topic: TOPIC,
-      partition: 0,
-      offset: String(from + index),
-      envelope,
-    })),
-    nextOffset: String(from + events.length),
-  };
-}
-
-/** `count` orders of `path`, each one's events in order, interleaved as on a topic. */
-function interleaved(prefix: string, count: number, path: Parameters<typeof orderHistory>[1]) {
-  const histories = Array.from({ length: count }, (_, index) =>
-    orderHistory(`${prefix}-${index}`, path),
-  );
-  return histories[0].flatMap((_, step) => histories.map((history) => history[step]));
-}
-
-/** A pool whose clients record the text of every statement they run (a COPY's too). */
-class RecordingPool extends Pool {
-  readonly statements: string[] = [];
-
-  constructor(config: PoolConfig) {
-    super(config);
-    this.on('connect', (client: PoolClient) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
-        ...args: unknown[]
-      ) => {
-        const [first] = args as [string | { text?: unknown }];
-        const text = typeof first === 'string' ? first : first?.text;
-        if (typeof text === 'string') this.statements.push(text);
-        return query(...args);
-      };
-    });
-  }
-}
+import { RecordingPool } from './recording-pool';
 
 describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
   let database: TestDatabase;
@@ -179,7 +136,7 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
     expect(expected[0].event_ids.slice(0, 4)).toEqual([hostile, null, 'NULL', '']);
   });
 
-  it('given a new row that another writer inserted meanwhile, then the COPY is undone and the statement upserts every row, history and checkpoint once', async () => {
+  it("given a new row already there (another writer's), then the COPY is undone and the statement upserts every row, history and checkpoint once", async () => {
     const { orders, history } = placedOrders('r-raced', COPY_FROM_ROWS, (row) => row);
     const [raced] = orders;
     // What another writer left: the same order's row, older (an order whose events reached two
@@ -216,6 +173,79 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
               (SELECT next_offset FROM projection_checkpoints WHERE generation = 1 AND partition = 1) AS next_offset`,
     );
     expect(counts.rows).toEqual([{ history: COPY_FROM_ROWS, next_offset: '200' }]);
+  });
+
+  it('given a new row another transaction is inserting, then the COPY waits for it, is undone once it commits, and the statement upserts every row', async () => {
+    const { orders, history } = placedOrders('r-race', COPY_FROM_ROWS, (row) => row);
+    const [raced] = orders;
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await view.saveOrders(
+        1,
+        { orders: [{ ...raced, view: { ...raced.view, status: 'CANCELLED' } }], history: [] },
+        other,
+      );
+      pool.statements.length = 0;
+      const saving = withTransaction(pool, (tx) =>
+        view.saveBatch(
+          1,
+          { orders, history, heldBefore: new Set() },
+          checkpoint('400'),
+          { notify: false },
+          tx,
+        ),
+      );
+      await waitFor(
+        async () => {
+          const { rows } = await pool.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                AND wait_event_type = 'Lock' AND query LIKE 'COPY order_view%'`,
+          );
+          return rows.length > 0;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, description: "the COPY to wait on the other's row" },
+      );
+      await other.query('COMMIT');
+      await saving;
+    } finally {
+      other.release();
+    }
+
+    expect(pool.statements).toContain('ROLLBACK TO SAVEPOINT batch_copy');
+    const rows = await rowsOf(1, 'r-race');
+    expect(rows).toHaveLength(COPY_FROM_ROWS);
+    expect(rows.find((row) => row.order_id === raced.view.orderId)).toMatchObject({
+      status: 'PLACED',
+      document: JSON.stringify(raced.view),
+    });
+    const historyRows = await pool.query(
+      `SELECT count(*)::int AS n FROM order_history WHERE generation = 1 AND order_id LIKE 'r-race-%'`,
+    );
+    expect(historyRows.rows).toEqual([{ n: COPY_FROM_ROWS }]);
+  });
+
+  it('given a large batch whose rows all go in by COPY, then it still wakes the query-service once it commits', async () => {
+    const listener = new Client({ connectionString: database.url });
+    await listener.connect();
+    try {
+      const woken: string[] = [];
+      listener.on('notification', ({ channel }) => woken.push(channel));
+      await listener.query(`LISTEN ${VIEW_CHANGED_CHANNEL}`);
+      pool.statements.length = 0;
+
+      await writer.applyBatch('current', batchOf(interleaved('r-woken', 120, 'placed'), 9_000));
+
+      expect(copies()).toHaveLength(1);
+      await waitFor(() => woken.length > 0, {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+        description: 'the view-changed notification',
+      });
+      expect(woken[0]).toBe(VIEW_CHANGED_CHANNEL);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('given no rows held before is told, then every row is upserted by the statement and only the history goes in by COPY', async () => {

@@ -217,9 +217,10 @@ export class OrderViewRepository {
   }
 
   /**
-   * What a batch writes, in one statement (one round trip): the rows it changed, the history rows
-   * of the events it applied, the partition's next offset (projection_checkpoints) and with
-   * `notify` the query-service's wake-up if rows changed. The checkpoint never moves backwards:
+   * What a batch writes, in one statement (one round trip; a large batch first COPYs what it only
+   * inserts, see COPY_FROM_ROWS): the rows it changed, the history rows of the events it applied,
+   * the partition's next offset (projection_checkpoints) and with `notify` the query-service's
+   * wake-up if rows changed. The checkpoint never moves backwards:
    * after a switch the live consumer may read again events the new generation already holds,
    * and skips them as duplicates. On the batch's transaction: its parked events and resolutions
    * commit with it.
