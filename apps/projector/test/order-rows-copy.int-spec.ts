@@ -7,6 +7,7 @@ import { waitFor } from '../../../tools/local-infra/wait-for';
 import { COPY_FROM_ROWS, type OrderViewRepository } from '../src/persistence/order-view.repository';
 import type { ReplayRepository } from '../src/persistence/replay.repository';
 import type { OrderViewWriter } from '../src/view/order-view-writer';
+import type { ViewChanges } from '../src/view/order-view.store';
 import { storedAfter, type StoredOrder } from '../src/view/project-batch';
 import { TOPIC, batchOf, interleaved } from './partition-batches';
 import { postgresProjection } from './postgres-projection';
@@ -91,12 +92,17 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
     return { orders, history };
   }
 
-  const checkpoint = (nextOffset: string) => ({
-    topic: TOPIC,
-    partition: 1,
-    nextOffset,
-    lastEventAt: null,
-  });
+  /** A batch's changes saved through the repository alone, in a transaction of its own. */
+  const saveBatch = (changes: ViewChanges, nextOffset: string) =>
+    withTransaction(pool, (tx) =>
+      view.saveBatch(
+        1,
+        changes,
+        { topic: TOPIC, partition: 1, nextOffset, lastEventAt: null },
+        { notify: false },
+        tx,
+      ),
+    );
 
   it("given values holding COPY's and the array's own characters, then each row reads back as it was", async () => {
     const hostile = 'tab\there\nnew line\r\\N back\\slash "quoted" {braced}, NULL \u00e9';
@@ -109,15 +115,7 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
     }));
     pool.statements.length = 0;
 
-    await withTransaction(pool, (tx) =>
-      view.saveBatch(
-        1,
-        { orders, history, heldBefore: new Set() },
-        checkpoint('100'),
-        { notify: false },
-        tx,
-      ),
-    );
+    await saveBatch({ orders, history, heldBefore: new Set() }, '100');
 
     expect(copies()).toHaveLength(1);
     const expected = orders
@@ -150,15 +148,7 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
     );
     pool.statements.length = 0;
 
-    await withTransaction(pool, (tx) =>
-      view.saveBatch(
-        1,
-        { orders, history, heldBefore: new Set() },
-        checkpoint('200'),
-        { notify: false },
-        tx,
-      ),
-    );
+    await saveBatch({ orders, history, heldBefore: new Set() }, '200');
 
     expect(copies()).toHaveLength(1);
     expect(pool.statements).toContain('ROLLBACK TO SAVEPOINT batch_copy');
@@ -187,15 +177,7 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
         other,
       );
       pool.statements.length = 0;
-      const saving = withTransaction(pool, (tx) =>
-        view.saveBatch(
-          1,
-          { orders, history, heldBefore: new Set() },
-          checkpoint('400'),
-          { notify: false },
-          tx,
-        ),
-      );
+      const saving = saveBatch({ orders, history, heldBefore: new Set() }, '400');
       await waitFor(
         async () => {
           const { rows } = await pool.query(
@@ -252,9 +234,7 @@ describe("a large batch's new rows, inserted by COPY (real PostgreSQL)", () => {
     const { orders, history } = placedOrders('r-untold', COPY_FROM_ROWS, (row) => row);
     pool.statements.length = 0;
 
-    await withTransaction(pool, (tx) =>
-      view.saveBatch(1, { orders, history }, checkpoint('300'), { notify: false }, tx),
-    );
+    await saveBatch({ orders, history }, '300');
 
     expect(copies()).toEqual([]);
     expect(pool.statements.filter((sql) => /^COPY order_history/.test(sql))).toHaveLength(1);

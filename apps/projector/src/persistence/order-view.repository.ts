@@ -102,6 +102,18 @@ function orderRowsCopyText(generation: number, orders: readonly StoredOrder[]): 
   );
 }
 
+/** `rows` split by whether the view held them before; without `heldBefore`, every row may be. */
+function byHeld(
+  rows: readonly StoredOrder[],
+  heldBefore: ViewChanges['heldBefore'],
+): { held: StoredOrder[]; fresh: StoredOrder[] } {
+  if (heldBefore === undefined) return { held: [...rows], fresh: [] };
+  const held: StoredOrder[] = [];
+  const fresh: StoredOrder[] = [];
+  for (const row of rows) (heldBefore.has(row.view.orderId) ? held : fresh).push(row);
+  return { held, fresh };
+}
+
 function historyRowsJson(events: readonly OrderEventEnvelope[]): string {
   return JSON.stringify(
     events.map((event) => ({
@@ -236,10 +248,9 @@ export class OrderViewRepository {
     let upserted = rows;
     let copied = false;
     if (history.length >= COPY_FROM_ROWS) {
-      const isNew = (row: StoredOrder) =>
-        heldBefore !== undefined && !heldBefore.has(row.view.orderId);
-      copied = await this.copyInserts(generation, history, rows.filter(isNew), tx);
-      if (copied) upserted = rows.filter((row) => !isNew(row));
+      const { held, fresh } = byHeld(rows, heldBefore);
+      copied = await this.copyInserts(generation, history, fresh, tx);
+      if (copied) upserted = held;
     }
     // Data-modifying WITH queries run to completion whether or not the main query reads them.
     await tx.query(
