@@ -620,7 +620,7 @@ function isMembershipLost(error: unknown): boolean {
 /**
  * The record as handlers see it. Its headers become strings only when read: a batch reads them
  * only to link traces or to dead-letter a record, and made for every record up front they cost
- * 1.0 µs each, against 0.15 µs for the whole record now (README, _Benchmarks_). A class, as an
+ * 1.0 µs each, against 0.15 µs for the whole record now (docs/benchmarks.md). A class, as an
  * object literal with a getter costs 0.8 µs to create.
  */
 class ReceivedRecord implements ConsumedRecord {

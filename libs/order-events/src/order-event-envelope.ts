@@ -159,8 +159,8 @@ const ISO_UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 /**
  * `2025-03-01T10:00:00.000Z` and the like: a real instant that PostgreSQL's timestamptz takes.
  * Checked field by field rather than by Date.parse and a round trip through toISOString, which
- * took 20 times as long (it ran once per consumed event); the same strings pass (README,
- * _Benchmarks_).
+ * took 20 times as long (it ran once per consumed event); the same strings pass
+ * (docs/benchmarks.md).
  */
 function isIsoTimestamp(value: unknown): boolean {
   if (typeof value !== 'string' || !ISO_UTC_TIME.test(value)) return false;

@@ -4,8 +4,8 @@
  * read as `\N` (NULL). Callers give no NULs: PostgreSQL's text holds none.
  *
  * It runs for every row a large batch copies, so it appends each value in one loop: mapping
- * each row to an array of escaped values and joining it cost 0.9 µs per row against 0.4 (README,
- * _Benchmarks_).
+ * each row to an array of escaped values and joining it cost 0.9 µs per row against 0.4
+ * (docs/benchmarks.md).
  */
 export function copyText(rows: Iterable<readonly (string | number)[]>): string {
   let text = '';

@@ -62,8 +62,8 @@ const insertHistory = (param: string) => `INSERT INTO order_history
  * rows a page at a time, without an insert's work per row, and its text format costs PostgreSQL
  * far less to read than a JSON array. Measured on 300k events with the json columns,
  * PostgreSQL's CPU for the batches' writes went from 19-21 s to 14 s with the history by COPY,
- * and per batch of 6,667 events from 116-119 ms to 90-94 ms with the new rows too (README,
- * _Benchmarks_). Below it, the round trips it adds cost more than it saves, and a live batch
+ * and per batch of 6,667 events from 116-119 ms to 90-94 ms with the new rows too
+ * (docs/benchmarks.md). Below it, the round trips it adds cost more than it saves, and a live batch
  * keeps its one statement.
  */
 export const COPY_FROM_ROWS = 100;
