@@ -49,7 +49,7 @@ import {
 import { percentile, type OpenLoopResult } from './open-loop';
 import { driveOrderCommands, type OrderCommandsResult } from './order-commands';
 import { BacklogProbe } from './pipeline/backlog';
-import { CpuWindow, type CpuUsage } from './pipeline/cpu-usage';
+import { CpuWindow, type CpuUsage } from './cpu-usage';
 import { compareWithNaiveProjector } from './pipeline/naive-comparison';
 import { PARTITIONS, startPipelineSuite, type AppLogs } from './pipeline/pipeline-suite';
 import {

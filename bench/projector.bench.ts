@@ -14,11 +14,13 @@
  *    upserted into another fresh read database with pg alone, in batches of the projector's
  *    mean batch size (its projector_batch_size histogram), each batch one transaction with the
  *    checkpoint, with the projector's own SQL, as many partitions at once on as large a pool.
- *    Both views must come out identical.
+ *    Both views must come out identical. Each side's CPU per event is printed by process (the
+ *    projector, PostgreSQL and the brokers; the bench, which writes the baseline, and
+ *    PostgreSQL), from /proc over its run: on two saturated cores the rates follow it.
  * 2. Replay, on the last round's projector: the topic grown to BENCH_REPLAY_EVENTS (1M) events
  *    (the live projector keeps up meanwhile, untimed), then POST
  *    /admin/projections/order-view/replay, timed until currentGeneration changes; the replayed
- *    view must equal the live one.
+ *    view must equal the live one; its CPU per event by process as above.
  *
  * Infrastructure as bench:commands: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or the
  * cluster under .local/bench/kafka (ports 19392/19402/19412); DATABASE_ADMIN_URL, or
@@ -39,9 +41,11 @@ import {
   type Teardown,
 } from './commands/bench-infra';
 import type { PublishRate } from './commands/outbox-publishing';
+import type { CpuUsage } from './cpu-usage';
 import { createReadDatabase, type ReadDatabase } from './projector/app-databases';
 import { runBench } from './projector/bench-run';
 import { timeCatchUp, waitUntilCaughtUp } from './projector/catch-up';
+import { cpuWindow, printLiveCpu, printReplayCpu } from './projector/cpu-per-event';
 import { timeDirectUpserts } from './projector/direct-upserts';
 import { OrderEventsTopic, interleavedOrderEvents } from './projector/order-events';
 import { meanBatchSize, startProjector, timeReplay } from './projector/projector-app';
@@ -74,6 +78,7 @@ interface BenchContext {
 
 interface ReplayResults {
   rate: PublishRate;
+  cpu: CpuUsage;
   batchSize: number;
   identical: boolean;
 }
@@ -81,6 +86,8 @@ interface ReplayResults {
 interface LiveResults {
   projector: PublishRate;
   baseline: PublishRate;
+  projectorCpu: CpuUsage;
+  baselineCpu: CpuUsage;
   batchSize: number;
   view: ViewFingerprint;
   identical: boolean;
@@ -175,10 +182,13 @@ async function compareLive(
 ): Promise<LiveResults> {
   const endOffsets = await topic.endOffsets();
   log(`projector: catching up with ${SETTINGS.events} events`);
+  const projectorWindow = cpuWindow(projector.process.pid);
+  projectorWindow.start();
   const projectorRate = await timeCatchUp(db, topic.name, endOffsets, {
     isAlive: () => projector.process.exitCode === null,
     log,
   });
+  const projectorCpu = projectorWindow.stop();
   log(`projector: ${formatRate(projectorRate)}`);
   const batchSize = Math.round(await meanBatchSize(projector, 'live'));
   const view = await viewFingerprint(readDb.adminUrl);
@@ -189,11 +199,16 @@ async function compareLive(
     context.teardown,
   );
   log(`baseline: upserting the same rows in batches of ${batchSize}`);
-  const baseline = await timeDirectUpserts(
+  const { rate: baseline, cpu: baselineCpu } = await timeDirectUpserts(
     baselineDb.projectorUrl,
     topic.name,
     byPartition(topic, events),
-    { batchSize, concurrency: SETTINGS.concurrency, poolMax: SETTINGS.poolMax },
+    {
+      batchSize,
+      concurrency: SETTINGS.concurrency,
+      poolMax: SETTINGS.poolMax,
+      cpu: cpuWindow(projector.process.pid),
+    },
   );
   log(`baseline: ${formatRate(baseline)}`);
   const baselineView = await viewFingerprint(baselineDb.adminUrl);
@@ -203,7 +218,15 @@ async function compareLive(
     view.rows === orders &&
     view.appliedEvents === events.length &&
     view.parked === 0;
-  return { projector: projectorRate, baseline, batchSize, view, identical };
+  return {
+    projector: projectorRate,
+    baseline,
+    projectorCpu,
+    baselineCpu,
+    batchSize,
+    view,
+    identical,
+  };
 }
 
 function byPartition(topic: OrderEventsTopic, events: OrderEventEnvelope[]) {
@@ -235,10 +258,14 @@ async function timeReplayOf({
   const live = await viewFingerprint(readDb.adminUrl);
 
   log(`replaying ${SETTINGS.replayEvents} events`);
+  const window = cpuWindow(projector.process.pid);
+  window.start();
   const rate = await timeReplay(projector, SETTINGS.replayEvents, { isAlive, log });
+  const cpu = window.stop();
   const replayed = await viewFingerprint(readDb.adminUrl);
   return {
     rate,
+    cpu,
     batchSize: Math.round(await meanBatchSize(projector, 'replay')),
     identical: isDeepStrictEqual(live, replayed) && live.rows > before.rows && live.parked === 0,
   };
@@ -257,6 +284,7 @@ function printLive(live: LiveResults): void {
   );
   const ratio = live.projector.eventsPerSecond / live.baseline.eventsPerSecond;
   console.log(`  ${'ratio projector / baseline'.padEnd(42)} ${ratio.toFixed(2).padStart(10)}`);
+  printLiveCpu(live.projectorCpu, live.baselineCpu, SETTINGS.events);
   console.log(
     `  batch size: the projector's mean live batch (projector_batch_size sum / count); ` +
       `views identical: ${live.identical ? 'yes' : 'NO'}`,
@@ -290,6 +318,7 @@ function printReplay(replay: ReplayResults): void {
   console.log(
     `  ${`replay, mean batch ${replay.batchSize}`.padEnd(42)} ${formatRate(replay.rate)}`,
   );
+  printReplayCpu(replay.cpu, SETTINGS.replayEvents);
   console.log(`  replayed view equals the live one: ${replay.identical ? 'yes' : 'NO'}`);
 }
 

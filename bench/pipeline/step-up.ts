@@ -1,7 +1,7 @@
 import { percentile } from '../open-loop';
 import { driveOrderCommands } from '../order-commands';
 import type { BacklogProbe } from './backlog';
-import type { CpuUsage, CpuWindow } from './cpu-usage';
+import type { CpuUsage, CpuWindow } from '../cpu-usage';
 
 export interface StepSettings {
   startRate: number;

@@ -5,6 +5,7 @@ import { withTransaction } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
 import { projectOrderEvent } from '@app/order-view';
 import type { PublishRate } from '../commands/outbox-publishing';
+import type { CpuUsage, CpuWindow } from '../cpu-usage';
 
 /** The generation a fresh read database serves (libs/order-view/migrations). */
 const FIRST_GENERATION = 1;
@@ -14,6 +15,16 @@ export interface DirectUpsertSettings {
   /** Partitions written at once, as PROJECTOR_PARTITIONS_CONCURRENTLY. */
   concurrency: number;
   poolMax: number;
+  /**
+   * Measures CPU over the same span as the clock, before the pool closes: PostgreSQL's backends
+   * end with it, and their CPU with them.
+   */
+  cpu: CpuWindow;
+}
+
+export interface DirectUpsertResult {
+  rate: PublishRate;
+  cpu: CpuUsage;
 }
 
 /**
@@ -28,8 +39,8 @@ export async function timeDirectUpserts(
   databaseUrl: string,
   topic: string,
   byPartition: ReadonlyMap<number, readonly OrderEventEnvelope[]>,
-  { batchSize, concurrency, poolMax }: DirectUpsertSettings,
-): Promise<PublishRate> {
+  { batchSize, concurrency, poolMax, cpu }: DirectUpsertSettings,
+): Promise<DirectUpsertResult> {
   const pool = new Pool({
     connectionString: databaseUrl,
     max: poolMax,
@@ -40,6 +51,7 @@ export async function timeDirectUpserts(
     await Promise.all(Array.from({ length: concurrency }, () => pool.query('SELECT 1')));
     const queue = [...byPartition];
     const started = process.hrtime.bigint();
+    cpu.start();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
@@ -48,8 +60,9 @@ export async function timeDirectUpserts(
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const usage = cpu.stop();
     const events = [...byPartition.values()].reduce((sum, list) => sum + list.length, 0);
-    return { events, seconds, eventsPerSecond: events / seconds };
+    return { rate: { events, seconds, eventsPerSecond: events / seconds }, cpu: usage };
   } finally {
     await pool.end();
   }
