@@ -25,9 +25,9 @@ export interface CpuUsage {
 
 /**
  * Samples /proc at `start()` and `stop()`: each process's utime + stime summed per group that
- * `name` gives it, and the machine's busy share from /proc/stat. A process that starts or ends
- * inside the window counts from its first or to its last sample only, which is why the
- * window should hold long-running processes (brokers, PostgreSQL's backends, the apps).
+ * `name` gives it, and the machine's busy share from /proc/stat. A process that starts inside
+ * the window counts whole; one that ends inside it counts for nothing, which is why the window
+ * should hold long-running processes (brokers, PostgreSQL's backends, the apps).
  */
 export class CpuWindow {
   private before?: { at: bigint; ticks: Map<number, ProcessTicks>; machine: MachineTicks };

@@ -41,11 +41,10 @@ import {
   type Teardown,
 } from './commands/bench-infra';
 import type { PublishRate } from './commands/outbox-publishing';
-import type { CpuUsage } from './cpu-usage';
 import { createReadDatabase, type ReadDatabase } from './projector/app-databases';
 import { runBench } from './projector/bench-run';
-import { timeCatchUp, waitUntilCaughtUp } from './projector/catch-up';
-import { cpuWindow, printLiveCpu, printReplayCpu } from './projector/cpu-per-event';
+import { eventsProjected, timeCatchUp, waitUntilCaughtUp } from './projector/catch-up';
+import { cpuWindow, printLiveCpu, printReplayCpu, type SideCpu } from './projector/cpu-per-event';
 import { timeDirectUpserts } from './projector/direct-upserts';
 import { OrderEventsTopic, interleavedOrderEvents } from './projector/order-events';
 import { meanBatchSize, startProjector, timeReplay } from './projector/projector-app';
@@ -78,7 +77,7 @@ interface BenchContext {
 
 interface ReplayResults {
   rate: PublishRate;
-  cpu: CpuUsage;
+  cpu: SideCpu;
   batchSize: number;
   identical: boolean;
 }
@@ -86,8 +85,8 @@ interface ReplayResults {
 interface LiveResults {
   projector: PublishRate;
   baseline: PublishRate;
-  projectorCpu: CpuUsage;
-  baselineCpu: CpuUsage;
+  projectorCpu: SideCpu;
+  baselineCpu: SideCpu;
   batchSize: number;
   view: ViewFingerprint;
   identical: boolean;
@@ -182,13 +181,19 @@ async function compareLive(
 ): Promise<LiveResults> {
   const endOffsets = await topic.endOffsets();
   log(`projector: catching up with ${SETTINGS.events} events`);
+  // The projector starts as soon as it has joined its group: its CPU counts from here, over the
+  // events it had not projected yet.
   const projectorWindow = cpuWindow(projector.process.pid);
   projectorWindow.start();
+  const projectedBefore = await eventsProjected(db, topic.name, endOffsets);
   const projectorRate = await timeCatchUp(db, topic.name, endOffsets, {
     isAlive: () => projector.process.exitCode === null,
     log,
   });
-  const projectorCpu = projectorWindow.stop();
+  const projectorCpu = {
+    usage: projectorWindow.stop(),
+    events: SETTINGS.events - projectedBefore,
+  };
   log(`projector: ${formatRate(projectorRate)}`);
   const batchSize = Math.round(await meanBatchSize(projector, 'live'));
   const view = await viewFingerprint(readDb.adminUrl);
@@ -199,7 +204,7 @@ async function compareLive(
     context.teardown,
   );
   log(`baseline: upserting the same rows in batches of ${batchSize}`);
-  const { rate: baseline, cpu: baselineCpu } = await timeDirectUpserts(
+  const { rate: baseline, cpu: baselineUsage } = await timeDirectUpserts(
     baselineDb.projectorUrl,
     topic.name,
     byPartition(topic, events),
@@ -207,9 +212,10 @@ async function compareLive(
       batchSize,
       concurrency: SETTINGS.concurrency,
       poolMax: SETTINGS.poolMax,
-      cpu: cpuWindow(projector.process.pid),
+      cpu: cpuWindow(),
     },
   );
+  const baselineCpu = { usage: baselineUsage, events: baseline.events };
   log(`baseline: ${formatRate(baseline)}`);
   const baselineView = await viewFingerprint(baselineDb.adminUrl);
   const orders = events.filter((event) => event.type === 'OrderPlaced').length;
@@ -261,7 +267,7 @@ async function timeReplayOf({
   const window = cpuWindow(projector.process.pid);
   window.start();
   const rate = await timeReplay(projector, SETTINGS.replayEvents, { isAlive, log });
-  const cpu = window.stop();
+  const cpu = { usage: window.stop(), events: SETTINGS.replayEvents };
   const replayed = await viewFingerprint(readDb.adminUrl);
   return {
     rate,
@@ -284,7 +290,7 @@ function printLive(live: LiveResults): void {
   );
   const ratio = live.projector.eventsPerSecond / live.baseline.eventsPerSecond;
   console.log(`  ${'ratio projector / baseline'.padEnd(42)} ${ratio.toFixed(2).padStart(10)}`);
-  printLiveCpu(live.projectorCpu, live.baselineCpu, SETTINGS.events);
+  printLiveCpu(live.projectorCpu, live.baselineCpu);
   console.log(
     `  batch size: the projector's mean live batch (projector_batch_size sum / count); ` +
       `views identical: ${live.identical ? 'yes' : 'NO'}`,
@@ -318,7 +324,7 @@ function printReplay(replay: ReplayResults): void {
   console.log(
     `  ${`replay, mean batch ${replay.batchSize}`.padEnd(42)} ${formatRate(replay.rate)}`,
   );
-  printReplayCpu(replay.cpu, SETTINGS.replayEvents);
+  printReplayCpu(replay.cpu);
   console.log(`  replayed view equals the live one: ${replay.identical ? 'yes' : 'NO'}`);
 }
 

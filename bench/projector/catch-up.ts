@@ -68,7 +68,7 @@ export async function timeCatchUp(
 }
 
 /** Events the current generation has read from `topic`, counted up to `endOffsets`. */
-async function eventsProjected(
+export async function eventsProjected(
   db: Pool,
   topic: string,
   endOffsets: ReadonlyMap<number, number>,
