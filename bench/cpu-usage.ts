@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { BENCH_KAFKA_DIR } from './bench-kafka';
+import { BENCH_POSTGRES_DIR } from './commands/bench-infra';
 
 /** Clock ticks per second of /proc's utime and stime (100 on common Linux builds). */
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -13,6 +15,23 @@ export type ProcessNamer = (
   commandLine: string,
   parentCommandLine: string,
 ) => string | undefined;
+
+export const KAFKA_BROKERS_GROUP = 'kafka brokers (3)';
+export const POSTGRES_GROUP = 'postgresql';
+
+/**
+ * The group of a process of the servers the benches start themselves (.local/bench): a broker,
+ * or PostgreSQL (its backends by their postmaster's command line). Servers given by URL are not
+ * seen here.
+ */
+export function benchServerGroup(
+  commandLine: string,
+  parentCommandLine: string,
+): string | undefined {
+  if (commandLine.includes(BENCH_KAFKA_DIR)) return KAFKA_BROKERS_GROUP;
+  if (`${commandLine} ${parentCommandLine}`.includes(BENCH_POSTGRES_DIR)) return POSTGRES_GROUP;
+  return undefined;
+}
 
 /** CPU seconds used per named group, and by the whole machine, over one window. */
 export interface CpuUsage {

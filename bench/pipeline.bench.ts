@@ -37,9 +37,7 @@
 import { Pool } from 'pg';
 import { createTestDatabase } from '../test/infra/test-infra';
 import { stopApp } from '../tools/local-suite/suite-apps';
-import { BENCH_KAFKA_DIR } from './bench-kafka';
 import {
-  BENCH_POSTGRES_DIR,
   createBenchDatabase,
   deleteTopicsAtEnd,
   startKafka,
@@ -49,7 +47,7 @@ import {
 import { percentile, type OpenLoopResult } from './open-loop';
 import { driveOrderCommands, type OrderCommandsResult } from './order-commands';
 import { BacklogProbe } from './pipeline/backlog';
-import { CpuWindow, type CpuUsage } from './cpu-usage';
+import { CpuWindow, benchServerGroup, type CpuUsage } from './cpu-usage';
 import { compareWithNaiveProjector } from './pipeline/naive-comparison';
 import { PARTITIONS, startPipelineSuite, type AppLogs } from './pipeline/pipeline-suite';
 import {
@@ -98,8 +96,8 @@ runBench(async (teardown) => {
     if (pid === process.pid) return 'bench driver';
     const app = appByPid.get(pid);
     if (app) return app;
-    if (commandLine.includes(BENCH_KAFKA_DIR)) return 'kafka brokers (3)';
-    if (`${commandLine} ${parentCommandLine}`.includes(BENCH_POSTGRES_DIR)) return 'postgresql';
+    const server = benchServerGroup(commandLine, parentCommandLine);
+    if (server) return server;
     // Kernel threads have no command line: loopback networking's softirq work shows there.
     if (commandLine === '') return 'kernel threads';
     return 'everything else';

@@ -1,11 +1,13 @@
-import { BENCH_KAFKA_DIR } from '../bench-kafka';
-import { BENCH_POSTGRES_DIR } from '../commands/bench-infra';
-import { CpuWindow, type CpuUsage } from '../cpu-usage';
+import {
+  CpuWindow,
+  KAFKA_BROKERS_GROUP as BROKERS,
+  POSTGRES_GROUP as POSTGRES,
+  benchServerGroup,
+  type CpuUsage,
+} from '../cpu-usage';
 
 const BENCH = 'bench';
 const PROJECTOR = 'projector';
-const POSTGRES = 'postgresql';
-const BROKERS = 'kafka brokers (3)';
 
 /**
  * The processes each side runs on. The baseline's rows are made and written by this process;
@@ -33,9 +35,7 @@ export function cpuWindow(projectorPid?: number): CpuWindow {
   return new CpuWindow((pid, commandLine, parentCommandLine) => {
     if (pid === process.pid) return BENCH;
     if (pid === projectorPid) return PROJECTOR;
-    if (commandLine.includes(BENCH_KAFKA_DIR)) return BROKERS;
-    if (`${commandLine} ${parentCommandLine}`.includes(BENCH_POSTGRES_DIR)) return POSTGRES;
-    return undefined;
+    return benchServerGroup(commandLine, parentCommandLine);
   });
 }
 
