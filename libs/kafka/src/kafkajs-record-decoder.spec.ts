@@ -4,7 +4,8 @@
  * where it lies, headers decoded when first read). Records encoded by kafkajs's own encoders must
  * come back exactly as written, on the fast path and on the paths it leaves to the original
  * arithmetic (offsets past 2^53, timestamp deltas too long for a number), and a record must
- * behave as the original's plain object does.
+ * behave as the original's plain object does. Two tests are of what the patch changes on
+ * purpose: a header named like an Object.prototype member, and a corrupt record's length.
  */
 import { CompressionTypes } from 'kafkajs';
 
@@ -38,6 +39,10 @@ interface RecordSpec {
 }
 
 interface DecodedRecord {
+  magicByte: number;
+  attributes: number;
+  isControlRecord: boolean;
+  batchContext: { firstOffset: string; firstTimestamp: string };
   offset: string;
   timestamp: string;
   key: Buffer | null;
@@ -74,6 +79,10 @@ async function fetched(batches: BatchSpec[]): Promise<Buffer> {
 function expected({ firstOffset, firstTimestamp, records }: BatchSpec) {
   const buffer = (text: string | null) => (text === null ? null : Buffer.from(text));
   return records.map((record) => ({
+    magicByte: 2,
+    attributes: 0,
+    isControlRecord: false,
+    batch: { firstOffset, firstTimestamp },
     offset: (BigInt(firstOffset) + BigInt(record.offsetDelta)).toString(),
     timestamp: (BigInt(firstTimestamp) + BigInt(record.timestampDelta)).toString(),
     key: buffer(record.key),
@@ -88,14 +97,26 @@ function expected({ firstOffset, firstTimestamp, records }: BatchSpec) {
 }
 
 async function decoded(batches: BatchSpec[]) {
-  const records = await decodeMessages(new Decoder(await fetched(batches)));
-  return records.map(({ offset, timestamp, key, value, headers }) => ({
-    offset,
-    timestamp,
-    key,
-    value,
-    headers,
+  const records = await fetchedRecords(batches);
+  return records.map((record) => ({
+    magicByte: record.magicByte,
+    attributes: record.attributes,
+    isControlRecord: record.isControlRecord,
+    batch: {
+      firstOffset: record.batchContext.firstOffset,
+      firstTimestamp: record.batchContext.firstTimestamp,
+    },
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
   }));
+}
+
+/** The records of one fetch of `batches`, as kafkajs hands them over. */
+async function fetchedRecords(batches: BatchSpec[]): Promise<DecodedRecord[]> {
+  return decodeMessages(new Decoder(await fetched(batches)));
 }
 
 function records(count: number, spec: (index: number) => Partial<RecordSpec> = () => ({})) {
@@ -144,9 +165,10 @@ describe('kafkajs record decoding (patched)', () => {
     const batch = {
       firstOffset: '7',
       firstTimestamp: NOW,
-      records: records(4, (index) => ({
-        // 2^50 needs 8 varlong bytes (zigzagged), past the 7 read as a number.
-        timestampDelta: [-1, -1_000_000, 2 ** 50, -(2 ** 52)][index],
+      records: records(5, (index) => ({
+        // 2^50 needs 8 varlong bytes (zigzagged), past the 7 read as a number; -(2^52)-1
+        // zigzags to 2^53+1, which no number holds exactly, had more bytes been read as one.
+        timestampDelta: [-1, -1_000_000, 2 ** 50, -(2 ** 52), -(2 ** 52) - 1][index],
       })),
     };
     expect(await decoded([batch])).toEqual(expected(batch));
@@ -160,6 +182,13 @@ describe('kafkajs record decoding (patched)', () => {
         firstOffset: '9223372036854775000',
         firstTimestamp: '9007199254740993',
         records: records(3),
+      },
+      // A first timestamp no number holds exactly (2^53+11), brought back into the safe range by
+      // the deltas: only the original's arithmetic gives the exact sum.
+      {
+        firstOffset: '0',
+        firstTimestamp: '9007199254741003',
+        records: records(2, (index) => ({ timestampDelta: -20 - index })),
       },
     ];
     expect(await decoded(batches)).toEqual(batches.flatMap(expected));
@@ -193,6 +222,44 @@ describe('kafkajs record decoding (patched)', () => {
     expect(third.headers).toEqual({ replaced: Buffer.from('before any read') });
     second.headers = { replaced: Buffer.from('after a read') };
     expect(second.headers).toEqual({ replaced: Buffer.from('after a read') });
+  });
+
+  it('reads the headers of a frozen record', async () => {
+    const batch = { firstOffset: '0', firstTimestamp: NOW, records: records(1) };
+    const [record] = await fetchedRecords([batch]);
+    expect(Object.freeze(record).headers).toEqual(expected(batch)[0].headers);
+  });
+
+  it('keeps every header name an own property, Object.prototype member names too', async () => {
+    // A changed behaviour: the original made `constructor` [Object, <its value>] and let
+    // `__proto__` set the headers object's prototype.
+    const headers = JSON.parse('{"__proto__": "p", "constructor": "c", "toString": ["a", "b"]}');
+    const batch = {
+      firstOffset: '0',
+      firstTimestamp: NOW,
+      records: records(1, () => ({ headers })),
+    };
+    const [record] = await fetchedRecords([batch]);
+    expect(Object.keys(record.headers)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(record.headers)).toBe(Object.prototype);
+    const own = (name: string): unknown =>
+      Object.getOwnPropertyDescriptor(record.headers, name)?.value;
+    expect(own('__proto__')).toEqual(Buffer.from('p'));
+    expect(own('constructor')).toEqual(Buffer.from('c'));
+    expect(own('toString')).toEqual([Buffer.from('a'), Buffer.from('b')]);
+  });
+
+  it('fails the fetch on a record whose fields run past its length, instead of reading on', async () => {
+    const batch = { firstOffset: '0', firstTimestamp: NOW, records: records(2) };
+    const bytes = await fetched([batch]);
+    // The size of the records, the batch's 61 bytes of header and count, then the first
+    // record's length: a one-byte zigzag varint, made to say 2 bytes.
+    const lengthAt = 4 + 61;
+    expect(bytes[lengthAt] >> 1).toBeGreaterThan(2);
+    bytes[lengthAt] = 2 << 1;
+    await expect(decodeMessages(new Decoder(bytes))).rejects.toThrow(
+      /Corrupt record at offset 0: its fields run past its length \(2\)/,
+    );
   });
 
   it('decodes a compressed batch the same way', async () => {
