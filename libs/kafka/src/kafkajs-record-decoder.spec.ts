@@ -196,7 +196,7 @@ describe('kafkajs record decoding (patched)', () => {
 
   it('is a plain record to whoever spreads, lists, serialises or assigns its headers', async () => {
     const batch = { firstOffset: '0', firstTimestamp: NOW, records: records(3) };
-    const [first, second, third] = await decodeMessages(new Decoder(await fetched([batch])));
+    const [first, second, third] = await fetchedRecords([batch]);
     const original = expected(batch);
 
     // The original's keys, in its order; a spread copies the headers (Nest's KafkaParser spreads).
