@@ -244,6 +244,18 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     const replay = status.replay as { processed: number; total: number };
     expect(replay.processed).toBe(replay.total);
 
+    // Built without its list indexes, generation 2 got them before it served reads.
+    const indexes = await projector.db.query<{ name: string }>(
+      `SELECT indexrelid::regclass::text AS name FROM pg_index
+        WHERE indrelid = 'order_view_g2'::regclass ORDER BY 1`,
+    );
+    expect(indexes.rows.map((row) => row.name)).toEqual([
+      'order_view_g2_by_customer',
+      'order_view_g2_by_status',
+      'order_view_g2_newest',
+      'order_view_g2_pkey',
+    ]);
+
     // Identical, the resolved orders included: the skip and the retry carried into generation 2.
     const after = await projector.viewRows();
     expect(after.map((row) => row.document)).toEqual(before.map((row) => row.document));
@@ -276,5 +288,52 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
       { timeoutMs: 30_000, description: 'the retired generation to be removed' },
     );
     expect(output.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+  });
+
+  /** The view's partitions, one per generation. */
+  async function partitions(): Promise<string[]> {
+    const { rows } = await projector.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'order_view'::regclass ORDER BY 1`,
+    );
+    return rows.map((row) => row.name);
+  }
+
+  it('drops a retired generation it could not lock at the switch once the lock is gone, without a restart', async () => {
+    const failedDrop = 'dropping retired generations (tried again shortly)';
+    // A long read of generation 2 through the switch to 3: the drop at the replay's end cannot
+    // lock the generation it retires.
+    const reader = await projector.db.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM order_view_g2');
+      await projector.replayUntilGeneration(instance, 3);
+      await waitFor(() => output.some((line) => line.includes(failedDrop)), {
+        timeoutMs: 30_000,
+        description: "the drop at the replay's end to give up",
+      });
+      expect(await partitions()).toContain('order_view_g2');
+    } finally {
+      await reader.query('COMMIT');
+      reader.release();
+    }
+
+    await waitFor(async () => !(await partitions()).includes('order_view_g2'), {
+      timeoutMs: 60_000,
+      description: 'the retired generation 2 to be dropped',
+    });
+    expect(await partitions()).toEqual(['order_view_g3']);
+  });
+
+  it('drops a generation left behind while no replay runs, with no replay ending and no restart', async () => {
+    // What a drop that gave up leaves: partitions of a generation neither current nor being built.
+    await projector.db.query('SELECT order_view_add_generation(9)');
+    expect(await partitions()).toEqual(['order_view_g3', 'order_view_g9']);
+
+    await waitFor(async () => (await partitions()).length === 1, {
+      timeoutMs: 60_000,
+      description: 'the generation left behind to be dropped',
+    });
+    expect(await partitions()).toEqual(['order_view_g3']);
   });
 });

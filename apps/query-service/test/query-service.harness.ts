@@ -94,9 +94,13 @@ export class QueryServiceUnderTest {
     await service.app.close();
   }
 
-  /** A generation's partitions, as a replay creates them (the first one the migrations do). */
+  /**
+   * A generation's partitions and indexes, as a replay leaves them at its switch (the first one
+   * the migrations make).
+   */
   private async addGeneration(generation: number): Promise<void> {
     await this.db.query('SELECT order_view_add_generation($1)', [generation]);
+    await this.db.query('SELECT order_view_index_generation($1)', [generation]);
   }
 
   /** Writes (or overwrites) a view row the way the projector would, without notifying. */

@@ -19,6 +19,7 @@ export const READ_MODEL_MIGRATIONS = [
   '0005_order_history',
   '0006_generation_partitions',
   '0007_json_documents',
+  '0008_list_indexes_per_generation',
 ].map((id) => sqlFileMigration(READ_MODEL_MIGRATIONS_DIR, id));
 
 /**

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, type ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { isUniqueViolation } from '@app/database';
+import { isUniqueViolation, withTransaction } from '@app/database';
 import type { OrderEventEnvelope } from '@app/order-events';
 import { VIEW_CHANGED_CHANNEL, orderHistoryEntry, type OrderView } from '@app/order-view';
 import type { StoredOrder } from '../view/project-batch';
@@ -159,6 +159,18 @@ export class OrderViewRepository {
 
   async makeCurrent(generation: number, tx: ClientBase): Promise<void> {
     await tx.query('UPDATE order_view_state SET current_generation = $1', [generation]);
+  }
+
+  /**
+   * Builds `generation`'s list indexes unless it has them (migration 0008). On a transaction of
+   * its own without a statement timeout: it takes as long as sorting the generation's rows does,
+   * and holds back only writes to that generation meanwhile.
+   */
+  async indexGeneration(generation: number): Promise<void> {
+    await withTransaction(this.pool, async (tx) => {
+      await tx.query('SET LOCAL statement_timeout = 0');
+      await tx.query('SELECT order_view_index_generation($1)', [generation]);
+    });
   }
 
   /** An advisory lock on (generation, partition) until `tx` ends. */

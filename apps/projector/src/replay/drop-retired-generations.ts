@@ -3,8 +3,9 @@ import type { OrderViewRepository } from '../persistence/order-view.repository';
 
 /**
  * Drops the generations that neither serve reads nor are being built, and logs which. Best
- * effort: a drop that cannot get its lock in time is logged and tried again at the next boot or
- * replay end; it never fails its caller (the projector's boot, a replay's end).
+ * effort: a drop that cannot get its lock in time (readers or writers held the tables for its
+ * whole lock timeout) is logged, and every instance tries again while no replay runs
+ * (OrderViewReplays); it never fails its caller (the projector's boot, a replay's end).
  */
 export async function dropRetiredGenerations(
   view: OrderViewRepository,
@@ -14,8 +15,6 @@ export async function dropRetiredGenerations(
     const dropped = await view.deleteRetiredGenerations();
     if (dropped.length > 0) logger.log(`dropped retired generations ${dropped.join(', ')}`);
   } catch (error) {
-    logger.warn(
-      `dropping retired generations (next boot or replay end): ${(error as Error).message}`,
-    );
+    logger.warn(`dropping retired generations (tried again shortly): ${(error as Error).message}`);
   }
 }

@@ -26,6 +26,13 @@ export class ReplayNotRunningError extends Error {
 
 /** How often every instance looks for a running replay to take part in. */
 const WATCH_MS = 1_000;
+/**
+ * How often, while no replay runs, every instance drops what retired generations are left: a
+ * drop at a replay's end fails when readers or writers hold the tables past its lock timeout,
+ * and the generation would otherwise take its disk until the next boot. With nothing to drop it
+ * costs two small deletes.
+ */
+const DROP_RETIRED_EVERY_MS = 15_000;
 
 /**
  * Starts and cancels replays, and takes part in the one running whoever started it: every
@@ -38,6 +45,8 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   private watcher?: NodeJS.Timeout;
   private watching?: Promise<void>;
   private closing = false;
+  private dropping?: Promise<void>;
+  private retiredDroppedAt = Date.now();
 
   constructor(
     private readonly database: ReadDatabase,
@@ -76,7 +85,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
     if (!replay) throw new ReplayNotRunningError();
     const run = this.run?.replay.replayId === replay.replayId ? this.run : undefined;
     await run?.stop();
-    const cleanUp = run ? run.finish() : dropRetiredGenerations(this.view, this.logger);
+    const cleanUp = run ? run.finish() : this.dropRetiredGenerations();
     cleanUp.catch((error: Error) =>
       this.logger.warn(`replay ${replay.replayId}: removing its generation: ${error.message}`),
     );
@@ -85,9 +94,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!(await this.replays.running())) {
-      await dropRetiredGenerations(this.view, this.logger);
-    }
+    if (!(await this.replays.running())) await this.dropRetiredGenerations();
     await this.watch();
     this.watcher = setInterval(() => void this.watch(), WATCH_MS);
   }
@@ -99,12 +106,17 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
     await this.run?.stop();
   }
 
-  /** Joins the running replay if this instance has no part in it (it may have started elsewhere). */
+  /**
+   * Joins the running replay if this instance has no part in it (it may have started elsewhere);
+   * while none runs, drops retired generations now and then.
+   */
   private watch(): Promise<void> {
     this.watching ??= (async () => {
       try {
         const replay = await this.replays.running();
         if (replay && !this.run && !this.closing) await this.join(replay);
+        const dropDue = Date.now() - this.retiredDroppedAt >= DROP_RETIRED_EVERY_MS;
+        if (!replay && !this.closing && dropDue) await this.dropRetiredGenerations();
       } catch (error) {
         this.logger.warn(
           `joining the running replay failed (retrying): ${(error as Error).message}`,
@@ -114,6 +126,15 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
       }
     })();
     return this.watching;
+  }
+
+  /** One drop at a time here: a replay's end, a cancel, the boot and the watcher all ask for it. */
+  private dropRetiredGenerations(): Promise<void> {
+    this.retiredDroppedAt = Date.now();
+    this.dropping ??= dropRetiredGenerations(this.view, this.logger).finally(() => {
+      this.dropping = undefined;
+    });
+    return this.dropping;
   }
 
   private async join(replay: Replay): Promise<void> {
@@ -131,6 +152,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
         writer: this.writer,
         metrics: this.metrics,
         options: this.options,
+        dropRetiredGenerations: () => this.dropRetiredGenerations(),
       },
       () => {
         if (this.run === run) this.run = undefined;

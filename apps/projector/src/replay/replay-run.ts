@@ -21,7 +21,6 @@ import type { ProjectorMetrics } from '../projector.metrics';
 import { storedOffsetsOf } from '../view/checkpoint.store';
 import { FETCH_MAX_BYTES_PER_PARTITION, toPartitionBatch } from '../view/consumed-batches';
 import type { OrderViewWriter } from '../view/order-view-writer';
-import { dropRetiredGenerations } from './drop-retired-generations';
 import { replayProgress } from './replay-progress';
 
 const TICK_MS = 500;
@@ -42,12 +41,15 @@ export interface ReplayRunDependencies {
   writer: OrderViewWriter;
   metrics: ProjectorMetrics;
   options: ProjectionOptions;
+  /** Drops the generations neither serving reads nor being built; never fails. */
+  dropRetiredGenerations: () => Promise<void>;
 }
 
 /**
  * This instance's part in one replay: a consumer group of the replay's own reads the topic from
- * the start into the replay's generation, and a ticker switches reads over once it has caught
- * up. Every instance that runs the replay joins the same group, so they share the partitions.
+ * the start into the replay's generation, and a ticker indexes it and switches reads over once it
+ * has caught up. Every instance that runs the replay joins the same group, so they share the
+ * partitions.
  */
 export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   private readonly logger = new Logger('Replay');
@@ -55,6 +57,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   private readonly groupId: string;
   private ticker?: NodeJS.Timeout;
   private ticking = false;
+  private indexed = false;
   private progressLoggedAt = Date.now();
   private stopped?: Promise<void>;
   private finished?: Promise<void>;
@@ -153,6 +156,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       metrics.replayProgress.set(progress.total === 0 ? 1 : progress.processed / progress.total);
       this.reportProgress(progress);
       if (!progress.caughtUp) return;
+      await this.indexGeneration();
       if (await this.switchToReplayedGeneration()) {
         this.logger.log(
           `replay ${this.replay.replayId}: generation ${this.replay.generation} now serves reads`,
@@ -165,6 +169,22 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * The generation was built without its list indexes (migration 0008): they are sorted in once
+   * it has caught up, where keeping them up row by row cost a third of the replay's database
+   * work. Only the replay's own batches wait meanwhile (retried past their lock timeout); reads
+   * and the live consumer go on. Once per run: the switch needs them in place.
+   */
+  private async indexGeneration(): Promise<void> {
+    if (this.indexed) return;
+    const started = Date.now();
+    await this.deps.view.indexGeneration(this.replay.generation);
+    this.indexed = true;
+    this.logger.log(
+      `replay ${this.replay.replayId}: generation ${this.replay.generation} indexed in ${Date.now() - started} ms`,
+    );
   }
 
   /**
@@ -207,7 +227,7 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       await this.deps.kafka.deleteGroup(this.groupId).catch(() => {
         // Another instance may still be leaving the group; the group is empty and harmless.
       });
-      await dropRetiredGenerations(this.deps.view, this.logger);
+      await this.deps.dropRetiredGenerations();
     })();
     return this.finished;
   }
