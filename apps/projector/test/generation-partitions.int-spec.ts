@@ -194,7 +194,13 @@ describe('the view and history partitioned by generation (real PostgreSQL)', () 
   it('drops retired generations whole, keeping the current one and the one a replay builds', async () => {
     const replaced = await replays.insert(nextReplayId(), endOffsets);
     await fillGeneration(pool, replaced.generation, 10);
+    expect(await indexesOf(pool, `order_view_g${replaced.generation}`)).toHaveLength(1);
+    // Switched without its list indexes (as a projector of an earlier release would): the
+    // switch's update builds them.
     await switchTo(replaced.replayId, replaced.generation);
+    expect(await indexesOf(pool, `order_view_g${replaced.generation}`)).toEqual(
+      await indexesOf(pool, 'order_view_g1'),
+    );
     const failed = await replays.insert(nextReplayId(), endOffsets);
     await fillGeneration(pool, failed.generation, 10);
     await replays.markFailed(failed, 'broke');

@@ -244,7 +244,7 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
     const replay = status.replay as { processed: number; total: number };
     expect(replay.processed).toBe(replay.total);
 
-    // Built without its list indexes, generation 2 got them before it served reads.
+    // Built without its list indexes, generation 2 serves reads with them.
     const indexes = await projector.db.query<{ name: string }>(
       `SELECT indexrelid::regclass::text AS name FROM pg_index
         WHERE indrelid = 'order_view_g2'::regclass ORDER BY 1`,
@@ -300,7 +300,7 @@ describe('projector (built app, real Kafka and PostgreSQL)', () => {
   }
 
   it('drops a retired generation it could not lock at the switch once the lock is gone, without a restart', async () => {
-    const failedDrop = 'dropping retired generations (tried again shortly)';
+    const failedDrop = 'dropping retired generations (tried again later)';
     // A long read of generation 2 through the switch to 3: the drop at the replay's end cannot
     // lock the generation it retires.
     const reader = await projector.db.connect();

@@ -390,8 +390,9 @@ describe('query-service against PostgreSQL', () => {
       `UPDATE order_view_state SET current_generation = 2`,
       `TRUNCATE order_view`,
       `CREATE TABLE intruder (id int)`,
-      // The projector's: they create and drop generations' partitions.
+      // The projector's: they create, index and drop generations' partitions.
       `SELECT order_view_add_generation(99)`,
+      `SELECT order_view_index_generation(1)`,
       `SELECT order_view_drop_retired_generations()`,
     ])('refuses a write through the service’s own connection: %s', async (statement) => {
       // The pool the app itself queries with, logged in as order_query.

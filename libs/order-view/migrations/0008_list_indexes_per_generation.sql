@@ -6,15 +6,23 @@
 -- against 28.2 without them and 3.5 more for building them at the end (docs/benchmarks.md).
 -- The primary key stays on the parent: batches look rows up by it, and it keeps them unique.
 --
--- The generations there are get theirs here. Reads wait while the indexes are dropped and built
--- again (their lock timeout answers 503), so run it when a few seconds of that are acceptable.
+-- The generations there are get theirs here (retired ones are dropped first, as in 0007). Reads
+-- wait while the indexes are dropped and built again (their lock timeout answers 503), so run
+-- it when a few seconds of that are acceptable.
+
+DO $$
+BEGIN
+  PERFORM public.order_view_drop_retired_generations();
+EXCEPTION WHEN lock_not_available THEN
+  RAISE NOTICE 'retired generations not dropped (a lock was held); they are indexed with the rest';
+END $$;
 
 DROP INDEX order_view_newest, order_view_by_customer, order_view_by_status;
 
 -- Generation g's list indexes, unless it has them (order_view_add_generation gives a generation
 -- its primary keys only). A replay calls it once it has caught up, on a transaction without a
--- statement timeout: it takes as long as sorting the generation's rows takes, and blocks only
--- writes to that generation (the replay's own batches) meanwhile. The advisory lock (key
+-- statement timeout: it takes as long as sorting the generation's rows takes, and blocks writes
+-- to that generation meanwhile (the replay's batches, an operator's resolution carried into it). The advisory lock (key
 -- (0, g): batches lock (generation, partition), and no generation is 0) makes a second caller
 -- wait for the first's indexes instead of building them twice.
 CREATE FUNCTION order_view_index_generation(g integer) RETURNS void
@@ -38,6 +46,22 @@ END $$;
 
 -- Only the projector calls it: provisioning grants EXECUTE to the roles that write.
 REVOKE EXECUTE ON FUNCTION order_view_index_generation(integer) FROM PUBLIC;
+
+-- A generation serves reads only with its list indexes: the switch's update builds whatever is
+-- missing. After a replay's own build that is nothing; a projector of an earlier release, which
+-- switches without building them, would otherwise leave the lists without their indexes.
+CREATE FUNCTION order_view_state_indexed() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+  PERFORM public.order_view_index_generation(NEW.current_generation);
+  RETURN NEW;
+END $$;
+
+CREATE TRIGGER order_view_state_indexed
+  BEFORE UPDATE OF current_generation ON order_view_state
+  FOR EACH ROW WHEN (NEW.current_generation IS DISTINCT FROM OLD.current_generation)
+  EXECUTE FUNCTION order_view_state_indexed();
 
 DO $$
 DECLARE

@@ -332,6 +332,24 @@ export class OrderViewRepository {
   }
 
   /**
+   * Whether partitions of a generation that neither serves reads nor is being built are left: a
+   * look at the catalog, without the drop's locks.
+   */
+  async hasRetiredGenerations(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ left: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent IN ('order_view'::regclass, 'order_history'::regclass)
+            AND c.relname ~ '_g[0-9]+$'
+            AND substring(c.relname FROM '_g([0-9]+)$')::integer NOT IN (
+                  SELECT current_generation FROM order_view_state
+                  UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')
+       ) AS left`,
+    );
+    return rows[0].left;
+  }
+
+  /**
    * Removes what generations that neither serve reads nor are being built leave behind (the one
    * a replay replaced, or a failed or cancelled replay's): their view and history partitions are
    * dropped whole, their parked events and checkpoints deleted. Returns the generations removed.

@@ -27,12 +27,14 @@ export class ReplayNotRunningError extends Error {
 /** How often every instance looks for a running replay to take part in. */
 const WATCH_MS = 1_000;
 /**
- * How often, while no replay runs, every instance drops what retired generations are left: a
- * drop at a replay's end fails when readers or writers hold the tables past its lock timeout,
- * and the generation would otherwise take its disk until the next boot. With nothing to drop it
- * costs two small deletes.
+ * How often, while no replay runs, every instance looks for retired generations left behind and
+ * drops them: a drop at a replay's end fails when readers or writers hold the tables past its
+ * lock timeout, and the generation would otherwise take its disk until the next boot. The look
+ * is a catalog query. A drop that fails again has made reads and batches wait for its lock
+ * timeout (2 s), so the next waits twice as long, up to DROP_RETIRED_AT_MOST_EVERY_MS.
  */
 const DROP_RETIRED_EVERY_MS = 15_000;
+const DROP_RETIRED_AT_MOST_EVERY_MS = 300_000;
 
 /**
  * Starts and cancels replays, and takes part in the one running whoever started it: every
@@ -45,8 +47,9 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   private watcher?: NodeJS.Timeout;
   private watching?: Promise<void>;
   private closing = false;
-  private dropping?: Promise<void>;
-  private retiredDroppedAt = Date.now();
+  private dropping?: Promise<boolean>;
+  private retiredLookEveryMs = DROP_RETIRED_EVERY_MS;
+  private nextRetiredLookAt = Date.now() + DROP_RETIRED_EVERY_MS;
 
   constructor(
     private readonly database: ReadDatabase,
@@ -85,7 +88,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
     if (!replay) throw new ReplayNotRunningError();
     const run = this.run?.replay.replayId === replay.replayId ? this.run : undefined;
     await run?.stop();
-    const cleanUp = run ? run.finish() : this.dropRetiredGenerations();
+    const cleanUp = run ? run.finish() : this.dropRetired();
     cleanUp.catch((error: Error) =>
       this.logger.warn(`replay ${replay.replayId}: removing its generation: ${error.message}`),
     );
@@ -94,7 +97,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!(await this.replays.running())) await this.dropRetiredGenerations();
+    if (!(await this.replays.running())) await this.dropRetired();
     await this.watch();
     this.watcher = setInterval(() => void this.watch(), WATCH_MS);
   }
@@ -115,12 +118,10 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
       try {
         const replay = await this.replays.running();
         if (replay && !this.run && !this.closing) await this.join(replay);
-        const dropDue = Date.now() - this.retiredDroppedAt >= DROP_RETIRED_EVERY_MS;
-        if (!replay && !this.closing && dropDue) await this.dropRetiredGenerations();
+        const lookDue = Date.now() >= this.nextRetiredLookAt;
+        if (!replay && !this.closing && lookDue) await this.dropRetiredLeftBehind();
       } catch (error) {
-        this.logger.warn(
-          `joining the running replay failed (retrying): ${(error as Error).message}`,
-        );
+        this.logger.warn(`watching replays failed (retrying): ${(error as Error).message}`);
       } finally {
         this.watching = undefined;
       }
@@ -129,12 +130,23 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** One drop at a time here: a replay's end, a cancel, the boot and the watcher all ask for it. */
-  private dropRetiredGenerations(): Promise<void> {
-    this.retiredDroppedAt = Date.now();
+  private dropRetired(): Promise<boolean> {
     this.dropping ??= dropRetiredGenerations(this.view, this.logger).finally(() => {
       this.dropping = undefined;
     });
     return this.dropping;
+  }
+
+  /** Drops retired generations if any are left, backing off while the drop keeps failing. */
+  private async dropRetiredLeftBehind(): Promise<void> {
+    try {
+      const dropped = !(await this.view.hasRetiredGenerations()) || (await this.dropRetired());
+      this.retiredLookEveryMs = dropped
+        ? DROP_RETIRED_EVERY_MS
+        : Math.min(this.retiredLookEveryMs * 2, DROP_RETIRED_AT_MOST_EVERY_MS);
+    } finally {
+      this.nextRetiredLookAt = Date.now() + this.retiredLookEveryMs;
+    }
   }
 
   private async join(replay: Replay): Promise<void> {
@@ -152,7 +164,7 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
         writer: this.writer,
         metrics: this.metrics,
         options: this.options,
-        dropRetiredGenerations: () => this.dropRetiredGenerations(),
+        dropRetiredGenerations: () => this.dropRetired(),
       },
       () => {
         if (this.run === run) this.run = undefined;

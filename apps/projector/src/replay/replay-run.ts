@@ -41,8 +41,8 @@ export interface ReplayRunDependencies {
   writer: OrderViewWriter;
   metrics: ProjectorMetrics;
   options: ProjectionOptions;
-  /** Drops the generations neither serving reads nor being built; never fails. */
-  dropRetiredGenerations: () => Promise<void>;
+  /** Drops the generations neither serving reads nor being built; false if it gave up. */
+  dropRetiredGenerations: () => Promise<boolean>;
 }
 
 /**
@@ -156,7 +156,9 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
       metrics.replayProgress.set(progress.total === 0 ? 1 : progress.processed / progress.total);
       this.reportProgress(progress);
       if (!progress.caughtUp) return;
-      await this.indexGeneration();
+      // The replay's batches waited for the build: the switch, which holds the live consumer
+      // back until the replay closes its gap, comes at the next tick, once they have gone on.
+      if (await this.indexGeneration()) return;
       if (await this.switchToReplayedGeneration()) {
         this.logger.log(
           `replay ${this.replay.replayId}: generation ${this.replay.generation} now serves reads`,
@@ -174,17 +176,20 @@ export class ReplayRun implements BatchHandler<OrderEventEnvelope | undefined> {
   /**
    * The generation was built without its list indexes (migration 0008): they are sorted in once
    * it has caught up, where keeping them up row by row cost a third of the replay's database
-   * work. Only the replay's own batches wait meanwhile (retried past their lock timeout); reads
-   * and the live consumer go on. Once per run: the switch needs them in place.
+   * work. Writes to the generation wait meanwhile (the replay's batches, retried past their lock
+   * timeout, and an operator's resolution carried into it); reads and the live consumer go on.
+   * Once per run (the switch's update would build what is missing, holding the live consumer
+   * back meanwhile); true when it ran now.
    */
-  private async indexGeneration(): Promise<void> {
-    if (this.indexed) return;
+  private async indexGeneration(): Promise<boolean> {
+    if (this.indexed) return false;
     const started = Date.now();
     await this.deps.view.indexGeneration(this.replay.generation);
     this.indexed = true;
     this.logger.log(
       `replay ${this.replay.replayId}: generation ${this.replay.generation} indexed in ${Date.now() - started} ms`,
     );
+    return true;
   }
 
   /**
