@@ -22,9 +22,9 @@ DROP INDEX order_view_newest, order_view_by_customer, order_view_by_status;
 -- Generation g's list indexes, unless it has them (order_view_add_generation gives a generation
 -- its primary keys only). A replay calls it once it has caught up, on a transaction without a
 -- statement timeout: it takes as long as sorting the generation's rows takes, and blocks writes
--- to that generation meanwhile (the replay's batches, an operator's resolution carried into it). The advisory lock (key
--- (0, g): batches lock (generation, partition), and no generation is 0) makes a second caller
--- wait for the first's indexes instead of building them twice.
+-- to that generation meanwhile (the replay's batches, an operator's resolution carried into
+-- it). The advisory lock (key (0, g): batches lock (generation, partition), and no generation
+-- is 0) makes a second caller wait for the first's indexes instead of building them twice.
 CREATE FUNCTION order_view_index_generation(g integer) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, public, pg_temp

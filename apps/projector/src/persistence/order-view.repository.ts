@@ -124,6 +124,10 @@ function historyRowsJson(events: readonly OrderEventEnvelope[]): string {
   );
 }
 
+/** The generation serving reads and the one a running replay builds: never retired. */
+const GENERATIONS_IN_USE = `(SELECT current_generation FROM order_view_state
+  UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')`;
+
 /**
  * The view in PostgreSQL (libs/order-view/migrations): its generations (`order_view_state`), the
  * rows of each (`order_view`) and their history (`order_history`). Its statements store, load and
@@ -341,9 +345,7 @@ export class OrderViewRepository {
          SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
           WHERE i.inhparent IN ('order_view'::regclass, 'order_history'::regclass)
             AND c.relname ~ '_g[0-9]+$'
-            AND substring(c.relname FROM '_g([0-9]+)$')::integer NOT IN (
-                  SELECT current_generation FROM order_view_state
-                  UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')
+            AND substring(c.relname FROM '_g([0-9]+)$')::integer NOT IN ${GENERATIONS_IN_USE}
        ) AS left`,
     );
     return rows[0].left;
@@ -358,10 +360,12 @@ export class OrderViewRepository {
     const { rows } = await this.pool.query<{ generation: number }>(
       'SELECT order_view_drop_retired_generations() AS generation',
     );
-    const keep = `(SELECT current_generation FROM order_view_state
-                   UNION ALL SELECT generation FROM order_view_replays WHERE status = 'running')`;
-    await this.pool.query(`DELETE FROM parked_events WHERE generation NOT IN ${keep}`);
-    await this.pool.query(`DELETE FROM projection_checkpoints WHERE generation NOT IN ${keep}`);
+    await this.pool.query(
+      `DELETE FROM parked_events WHERE generation NOT IN ${GENERATIONS_IN_USE}`,
+    );
+    await this.pool.query(
+      `DELETE FROM projection_checkpoints WHERE generation NOT IN ${GENERATIONS_IN_USE}`,
+    );
     return rows.map((row) => row.generation);
   }
 }
