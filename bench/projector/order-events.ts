@@ -3,6 +3,7 @@ import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 import { createDurableTopic } from '../../test/infra/topics';
+import { waitFor } from '../../tools/local-infra/wait-for';
 
 /** Orders in progress at once: each event is the next one of a random order among them. */
 const OPEN_ORDERS = 1_000;
@@ -51,8 +52,17 @@ export class OrderEventsTopic {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [this.name] });
-      this.partitionMetadata = topics[0].partitions;
+      // This admin may ask a broker that has not heard of the topic yet (UNKNOWN_TOPIC_OR_PARTITION).
+      this.partitionMetadata = await waitFor(
+        async () => {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [this.name] });
+          const { partitions } = topics[0];
+          return partitions.length === this.partitions && partitions.every((p) => p.leader >= 0)
+            ? partitions
+            : undefined;
+        },
+        { timeoutMs: 30_000, description: `the leaders of ${this.name}'s partitions` },
+      );
     } finally {
       await admin.disconnect();
     }

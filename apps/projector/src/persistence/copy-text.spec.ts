@@ -1,6 +1,8 @@
-import { copyText, textArrayLiteral } from './copy-text';
+import { copyData, textArrayLiteral } from './copy-text';
 
-describe('copyText (COPY ... FROM STDIN, text format)', () => {
+const copyText = (rows: (string | number)[][]): string => copyData(rows).toString('utf8');
+
+describe('copyData (COPY ... FROM STDIN, text format)', () => {
   it('given rows, then a line each with the values tab-separated', () => {
     expect(
       copyText([
@@ -20,8 +22,22 @@ describe('copyText (COPY ... FROM STDIN, text format)', () => {
     expect(text.slice(0, -1).split('\t')).toHaveLength(9);
   });
 
-  it('given no rows, then no text', () => {
-    expect(copyText([])).toBe('');
+  it('given no rows, then no data', () => {
+    expect(copyData([])).toHaveLength(0);
+  });
+
+  it('given characters of two, three and four bytes in UTF-8, then every byte of every row', () => {
+    const rows = [
+      ['order-é', '{"name":"Zoë"}'],
+      ['order-€', '{"note":"😀 ✓"}'],
+      ['plain', 'ascii'],
+    ];
+    const expected = 'order-é\t{"name":"Zoë"}\norder-€\t{"note":"😀 ✓"}\nplain\tascii\n';
+
+    const data = copyData(rows);
+
+    expect(data.toString('utf8')).toBe(expected);
+    expect(data).toHaveLength(Buffer.byteLength(expected));
   });
 });
 

@@ -8,7 +8,7 @@ import type { OrderEventEnvelope } from '@app/order-events';
 import { VIEW_CHANGED_CHANNEL, orderHistoryEntry, type OrderView } from '@app/order-view';
 import type { StoredOrder } from '../view/project-batch';
 import type { BatchCheckpoint, ViewChanges } from '../view/order-view.store';
-import { copyText, textArrayLiteral } from './copy-text';
+import { copyData, textArrayLiteral } from './copy-text';
 import type { PoolOrClient } from './pool-or-client';
 
 /**
@@ -74,8 +74,8 @@ const COPY_ORDERS = `COPY order_view (generation, order_id, customer_id, status,
   applied_events, event_ids, document) FROM STDIN`;
 
 /** The history rows of `events` for COPY_HISTORY. The decoder refuses NULs in an event. */
-function historyCopyText(generation: number, events: readonly OrderEventEnvelope[]): string {
-  return copyText(
+function historyCopyData(generation: number, events: readonly OrderEventEnvelope[]): Buffer {
+  return copyData(
     events.map((event) => [
       generation,
       event.orderId,
@@ -86,8 +86,8 @@ function historyCopyText(generation: number, events: readonly OrderEventEnvelope
 }
 
 /** The rows of `orders` for COPY_ORDERS, as orderRowsJson gives them to UPSERT_ORDERS. */
-function orderRowsCopyText(generation: number, orders: readonly StoredOrder[]): string {
-  return copyText(
+function orderRowsCopyData(generation: number, orders: readonly StoredOrder[]): Buffer {
+  return copyData(
     orders.map(({ view, appliedEvents, eventIds }) => [
       generation,
       view.orderId,
@@ -312,12 +312,12 @@ export class OrderViewRepository {
     await tx.query('SAVEPOINT batch_copy');
     try {
       await pipeline(
-        Readable.from([historyCopyText(generation, history)]),
+        Readable.from([historyCopyData(generation, history)]),
         tx.query(copyFrom(COPY_HISTORY)),
       );
       if (newOrders.length > 0) {
         await pipeline(
-          Readable.from([orderRowsCopyText(generation, newOrders)]),
+          Readable.from([orderRowsCopyData(generation, newOrders)]),
           tx.query(copyFrom(COPY_ORDERS)),
         );
       }
