@@ -39,6 +39,12 @@ describe('copyData (COPY ... FROM STDIN, text format)', () => {
     expect(data.toString('utf8')).toBe(expected);
     expect(data).toHaveLength(Buffer.byteLength(expected));
   });
+
+  it('given a lone surrogate, then the bytes Buffer.from gives it (U+FFFD), the rest in place', () => {
+    const data = copyData([['a\ud800b', 'c']]);
+
+    expect([...data]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62, 0x09, 0x63, 0x0a]);
+  });
 });
 
 describe('textArrayLiteral (text[] input)', () => {

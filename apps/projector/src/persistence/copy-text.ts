@@ -6,7 +6,7 @@
  * It runs for every row a large batch copies. Each line is appended value by value (an array
  * per row joined cost 0.9 µs per row against 0.4) and encoded on its own: one string appended
  * over a whole batch is a chain of some 60,000 pieces that V8 has to flatten before encoding it,
- * which cost 1.8 µs per row against 0.5 (docs/benchmarks.md).
+ * which cost 1.7-1.8 µs per row against 0.5 (docs/benchmarks.md).
  */
 export function copyData(rows: Iterable<readonly (string | number)[]>): Buffer {
   const lines: string[] = [];
@@ -19,6 +19,8 @@ export function copyData(rows: Iterable<readonly (string | number)[]>): Buffer {
   const data = Buffer.allocUnsafe(bytes);
   let offset = 0;
   for (const line of lines) offset += data.write(line, offset);
+  // Counted and written alike, or the data would end short or carry allocUnsafe's leftovers.
+  if (offset !== bytes) throw new Error(`COPY data: wrote ${offset} of ${bytes} bytes`);
   return data;
 }
 
