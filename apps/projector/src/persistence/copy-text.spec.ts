@@ -1,11 +1,12 @@
 import { copyData, textArrayLiteral } from './copy-text';
 
-const copyText = (rows: (string | number)[][]): string => copyData(rows).toString('utf8');
+/** The data as text, to compare with what COPY reads. */
+const textOf = (rows: (string | number)[][]): string => copyData(rows).toString('utf8');
 
 describe('copyData (COPY ... FROM STDIN, text format)', () => {
   it('given rows, then a line each with the values tab-separated', () => {
     expect(
-      copyText([
+      textOf([
         [1, 'order-1', 2, '{"a":1}'],
         [1, 'order-2', 1, '{}'],
       ]),
@@ -13,7 +14,7 @@ describe('copyData (COPY ... FROM STDIN, text format)', () => {
   });
 
   it("given values holding COPY's own characters, then each is escaped, so none ends a value, a row or the data", () => {
-    const text = copyText([
+    const text = textOf([
       ['a\tb', 'c\nd', 'e\rf', 'back\\slash', '\\N', '\\.', 'plain', 7, '\t\\\n'],
     ]);
 

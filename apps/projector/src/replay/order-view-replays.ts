@@ -140,8 +140,8 @@ export class OrderViewReplays implements OnApplicationBootstrap, BeforeApplicati
   /** Drops retired generations if any are left, backing off while the drop keeps failing. */
   private async dropRetiredLeftBehind(): Promise<void> {
     try {
-      const dropped = !(await this.view.hasRetiredGenerations()) || (await this.dropRetired());
-      this.retiredLookEveryMs = dropped
+      const noneLeft = !(await this.view.hasRetiredGenerations()) || (await this.dropRetired());
+      this.retiredLookEveryMs = noneLeft
         ? DROP_RETIRED_EVERY_MS
         : Math.min(this.retiredLookEveryMs * 2, DROP_RETIRED_AT_MOST_EVERY_MS);
     } finally {
