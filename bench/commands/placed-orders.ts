@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '@app/database';
 import type { PoolClient } from 'pg';
 import { orderEventHeaders } from '@app/order-events';
 import { latestSchemaVersion } from '@app/order-events';
@@ -37,9 +38,9 @@ export function placedOrder(body: PlaceOrderBody, correlationId = randomUUID()):
   const data = { customerId: body.customerId, currency: body.currency, items: body.items, total };
   const metadata = { correlationId, causationId: randomUUID() };
   const envelope = {
-    eventId: randomUUID(),
+    eventId: timeOrderedUuid(),
     type: 'OrderPlaced' as const,
-    orderId: randomUUID(),
+    orderId: timeOrderedUuid(),
     version: 1,
     occurredAt: new Date().toISOString(),
     schemaVersion: latestSchemaVersion('OrderPlaced'),

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
 import { Pool } from 'pg';
-import { withTransaction } from '@app/database';
+import { timeOrderedUuid, withTransaction } from '@app/database';
 import { createDurableTopic } from '../../test/infra/topics';
 import { runKafkaTool } from '../../tools/local-infra/kafka-cluster';
 import type { BenchKafka } from '../bench-kafka';
@@ -61,7 +60,7 @@ export async function rawProduces(
     const batcher = new LingerBatcher<Message>(LINGER_MS, (messages) =>
       producer.send({ topic, acks: -1, messages }),
     );
-    return await runOpenLoop(rate, seconds, () => batcher.add({ key: randomUUID(), value }));
+    return await runOpenLoop(rate, seconds, () => batcher.add({ key: timeOrderedUuid(), value }));
   } finally {
     await producer.disconnect();
   }
@@ -127,7 +126,7 @@ export async function rawUpserts(
          ON CONFLICT (order_id) DO UPDATE
            SET version = excluded.version, view = excluded.view, updated_at = excluded.updated_at
            WHERE raw_upserts.version < excluded.version`,
-        [randomUUID(), view],
+        [timeOrderedUuid(), view],
       ),
     );
   });

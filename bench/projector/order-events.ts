@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
+import { timeOrderedUuid } from '@app/database';
 import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 import { createDurableTopic } from '../../test/infra/topics';
@@ -9,6 +10,11 @@ import { waitFor } from '../../tools/local-infra/wait-for';
 const OPEN_ORDERS = 1_000;
 /** Records per send: about 1 MB, spread over the partitions. */
 const SEND_CHUNK = 2_000;
+/**
+ * Order ids as the command-service makes them (timeOrderedUuid), or with
+ * `BENCH_ORDER_IDS=random` as it made them before (version 4): a log written then.
+ */
+const newOrderId = process.env.BENCH_ORDER_IDS === 'random' ? randomUUID : timeOrderedUuid;
 
 /**
  * `count` valid order events: many orders' histories (orderHistory, a random path each)
@@ -19,7 +25,7 @@ export function* interleavedOrderEvents(count: number): Generator<OrderEventEnve
   const open: OrderEventEnvelope[][] = [];
   for (let emitted = 0; emitted < count; emitted++) {
     while (open.length < OPEN_ORDERS) {
-      open.push(orderHistory(randomUUID(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]));
+      open.push(orderHistory(newOrderId(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]));
     }
     const index = randomInt(open.length);
     const history = open[index];

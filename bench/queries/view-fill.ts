@@ -1,6 +1,7 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { Pool } from 'pg';
 import { OrderViewRepository } from '../../apps/projector/src/persistence/order-view.repository';
+import { timeOrderedUuid } from '@app/database';
 import { foldOrderView } from '@app/order-view';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 
@@ -24,7 +25,7 @@ export async function fillView(
   try {
     for (let start = 0; start < count; start += CHUNK) {
       const histories = Array.from({ length: Math.min(CHUNK, count - start) }, () =>
-        orderHistory(randomUUID(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]),
+        orderHistory(timeOrderedUuid(), ORDER_PATHS[randomInt(ORDER_PATHS.length)]),
       );
       const orders = histories.map((events) => {
         const view = foldOrderView(events)!;

@@ -25,6 +25,7 @@ export {
   type SqlFileMigration,
   type SqlFileMigrationClass,
 } from './sql-migration';
+export { timeOrderedUuid } from './time-ordered-uuid';
 export {
   UNIQUE_VIOLATION,
   isTransientDatabaseError,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '@app/database';
 import type { OrderEvent } from '@app/order-domain';
 import {
   latestSchemaVersion,
@@ -20,7 +20,7 @@ export function envelopesFor(
   return events.map(
     (event, index) =>
       ({
-        eventId: randomUUID(),
+        eventId: timeOrderedUuid(),
         type: event.type,
         orderId,
         version: expectedVersion + index + 1,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -12,6 +11,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { timeOrderedUuid } from '@app/database';
 import { entityTag } from '@app/http-platform';
 import type { OrderCommand } from '@app/order-domain';
 import { parseIdempotencyKey, parseIfMatch, parseOrderId } from './command-headers';
@@ -55,7 +55,7 @@ export class OrdersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderCommandResult> {
-    const result = await this.run(randomUUID(), { type: 'PlaceOrder', ...body }, request);
+    const result = await this.run(timeOrderedUuid(), { type: 'PlaceOrder', ...body }, request);
     void reply.status(201).header('location', `/orders/${result.orderId}`);
     return this.answer(result, reply);
   }
