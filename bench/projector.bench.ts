@@ -22,6 +22,9 @@
  *    /admin/projections/order-view/replay, timed until currentGeneration changes; the replayed
  *    view must equal the live one; its CPU per event by process as above.
  *
+ * Order ids are time-ordered as the command-service makes them; BENCH_ORDER_IDS=random makes
+ * them version 4 UUIDs, as it made them before (a log written then).
+ *
  * Infrastructure as bench:commands: KAFKA_BROKERS (with BENCH_KAFKA_CREDENTIALS), or the
  * cluster under .local/bench/kafka (ports 19392/19402/19412); DATABASE_ADMIN_URL, or
  * PostgreSQL under .local/bench/postgres (port BENCH_POSTGRES_PORT, 54330). Fresh databases and
@@ -46,7 +49,7 @@ import { runBench } from './projector/bench-run';
 import { eventsProjected, timeCatchUp, waitUntilCaughtUp } from './projector/catch-up';
 import { cpuWindow, printLiveCpu, printReplayCpu, type SideCpu } from './projector/cpu-per-event';
 import { timeDirectUpserts } from './projector/direct-upserts';
-import { OrderEventsTopic, interleavedOrderEvents } from './projector/order-events';
+import { OrderEventsTopic, interleavedOrderEvents, orderIdsFrom } from './projector/order-events';
 import { meanBatchSize, startProjector, timeReplay } from './projector/projector-app';
 import { viewFingerprint, type ViewFingerprint } from './projector/view-fingerprint';
 
@@ -54,6 +57,7 @@ const SETTINGS = {
   events: Number(process.env.BENCH_EVENTS ?? 200_000),
   replayEvents: Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000),
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  orderIds: orderIdsFrom(process.env.BENCH_ORDER_IDS),
   partitions: 6,
   /**
    * The projector's PROJECTOR_PARTITIONS_CONCURRENTLY and DATABASE_POOL_MAX: their defaults, or
@@ -103,7 +107,8 @@ interface LiveRound {
 
 runBench(async (teardown) => {
   const context = await setUp(teardown);
-  const events = [...interleavedOrderEvents(SETTINGS.events)];
+  log(`order ids: ${SETTINGS.orderIds.name}`);
+  const events = [...interleavedOrderEvents(SETTINGS.events, SETTINGS.orderIds.newId)];
   const rounds: LiveRound[] = [];
   for (let round = 1; round <= SETTINGS.rounds; round++) {
     // The previous round's projector would compete for the cores.
@@ -258,7 +263,7 @@ async function timeReplayOf({
   const isAlive = () => projector.process.exitCode === null;
   const more = SETTINGS.replayEvents - SETTINGS.events;
   log(`growing the topic by ${more} events to ${SETTINGS.replayEvents}`);
-  await produce(topic, interleavedOrderEvents(more));
+  await produce(topic, interleavedOrderEvents(more, SETTINGS.orderIds.newId));
   const endOffsets = await topic.endOffsets();
   await waitUntilCaughtUp(db, topic.name, endOffsets, { isAlive, log });
   const live = await viewFingerprint(readDb.adminUrl);

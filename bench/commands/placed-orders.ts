@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { timeOrderedUuid } from '@app/database';
 import type { PoolClient } from 'pg';
-import { orderEventHeaders } from '@app/order-events';
+import { orderEventHeaders, timeOrderedUuid } from '@app/order-events';
 import { latestSchemaVersion } from '@app/order-events';
 
 export interface PlaceOrderBody {

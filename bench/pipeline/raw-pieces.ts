@@ -1,6 +1,7 @@
 import type { Kafka, Message } from 'kafkajs';
 import { Pool } from 'pg';
-import { timeOrderedUuid, withTransaction } from '@app/database';
+import { withTransaction } from '@app/database';
+import { timeOrderedUuid } from '@app/order-events';
 import { createDurableTopic } from '../../test/infra/topics';
 import { runKafkaTool } from '../../tools/local-infra/kafka-cluster';
 import type { BenchKafka } from '../bench-kafka';

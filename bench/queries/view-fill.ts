@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { Pool } from 'pg';
 import { OrderViewRepository } from '../../apps/projector/src/persistence/order-view.repository';
-import { timeOrderedUuid } from '@app/database';
 import { foldOrderView } from '@app/order-view';
+import { timeOrderedUuid } from '@app/order-events';
 import { ORDER_PATHS, orderHistory } from '../../test/fixtures/order-histories';
 
 const CHUNK = 5_000;

@@ -44,7 +44,9 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
   const cancel = { reason: 'customer changed their mind' };
 
   it('places, pays and ships an order, publishing its events in version order with the envelope and headers', async () => {
+    const placedFrom = Date.now();
     const placed = await place({ 'x-correlation-id': 'corr-lifecycle-1' });
+    const placedBy = Date.now();
     expect(placed.status).toBe(201);
     expect(placed.body).toEqual({
       orderId: expect.stringMatching(TIME_ORDERED_UUID),
@@ -86,6 +88,13 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
       data: { ...anOrder, total: anOrderTotal },
       metadata: { correlationId: 'corr-lifecycle-1', causationId: expect.any(String) },
     });
+    // Both ids begin with the millisecond they were made in, during the request.
+    for (const id of [orderId, placedEvent.envelope.eventId]) {
+      const madeAt = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+      expect(madeAt).toBeGreaterThanOrEqual(placedFrom);
+      expect(madeAt).toBeLessThanOrEqual(placedBy);
+    }
+    expect(placedEvent.envelope.eventId).not.toBe(orderId);
     expect(placedEvent.record.headers).toEqual({
       'event-type': 'OrderPlaced',
       'schema-version': '2',

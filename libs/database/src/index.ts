@@ -25,7 +25,6 @@ export {
   type SqlFileMigration,
   type SqlFileMigrationClass,
 } from './sql-migration';
-export { timeOrderedUuid } from './time-ordered-uuid';
 export {
   UNIQUE_VIOLATION,
   isTransientDatabaseError,

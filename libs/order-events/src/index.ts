@@ -18,3 +18,4 @@ export {
   type OrderEventVersion,
 } from './schemas/order-event-versions';
 export { upcastOrderEvent, type OrderEventReading } from './schemas/upcast-order-event';
+export { timeOrderedUuid } from './time-ordered-uuid';

@@ -1,9 +1,9 @@
-import { timeOrderedUuid } from '@app/database';
 import type { OrderEvent } from '@app/order-domain';
 import {
   latestSchemaVersion,
   type OrderEventEnvelope,
   type OrderEventMetadata,
+  timeOrderedUuid,
 } from '@app/order-events';
 import type { IdempotencyClaim } from './idempotency-keys';
 

@@ -11,9 +11,9 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { timeOrderedUuid } from '@app/database';
 import { entityTag } from '@app/http-platform';
 import type { OrderCommand } from '@app/order-domain';
+import { timeOrderedUuid } from '@app/order-events';
 import { parseIdempotencyKey, parseIfMatch, parseOrderId } from './command-headers';
 import { requestFingerprint } from './idempotency-keys';
 import {

@@ -63,7 +63,7 @@ const instant = (description: string) => ({
 });
 
 export class OrderView {
-  @ApiProperty({ example: '0b6f2c1e-7d0e-4a55-9a8e-1f2d3c4b5a69' })
+  @ApiProperty({ example: '019ad8a2-5c3e-7a55-9a8e-1f2d3c4b5a69' })
   orderId!: string;
 
   @ApiProperty({ example: 'customer-7' })
@@ -128,7 +128,7 @@ export class OrderPage {
 }
 
 export class OrderHistoryEntry {
-  @ApiProperty({ example: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b' })
+  @ApiProperty({ example: '019ad8a2-5c41-7d5e-8f60-9c0d1e2f3a4b' })
   eventId!: string;
 
   @ApiProperty({
