@@ -7,8 +7,8 @@ import { waitFor } from '../../tools/local-infra/wait-for';
 
 /**
  * Orders in progress at once: each event is the next one of a random order among them. So an
- * order's events span some 2,400 of the log's, a short life that keeps the keys written at
- * once close together: it flatters time-ordered ids (docs/benchmarks.md).
+ * order's events span about 2,200 of the log's (2.2 events on average), a short life that keeps
+ * the keys written at once close together: it flatters time-ordered ids (docs/benchmarks.md).
  */
 const OPEN_ORDERS = 1_000;
 /** Records per send: about 1 MB, spread over the partitions. */
@@ -22,7 +22,7 @@ const SEND_CHUNK = 2_000;
 export function orderIdsFrom(setting = 'time-ordered'): { name: string; newId: () => string } {
   if (setting === 'time-ordered') return { name: setting, newId: timeOrderedUuid };
   if (setting === 'random') return { name: setting, newId: randomUUID };
-  throw new Error(`BENCH_ORDER_IDS is time-ordered (the default) or random, not ${setting}`);
+  throw new Error(`BENCH_ORDER_IDS is time-ordered (the default) or random, not '${setting}'`);
 }
 
 /**

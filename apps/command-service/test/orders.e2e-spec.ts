@@ -88,12 +88,13 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
       data: { ...anOrder, total: anOrderTotal },
       metadata: { correlationId: 'corr-lifecycle-1', causationId: expect.any(String) },
     });
-    // Both ids begin with the millisecond they were made in, during the request.
-    for (const id of [orderId, placedEvent.envelope.eventId]) {
-      const madeAt = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-      expect(madeAt).toBeGreaterThanOrEqual(placedFrom);
-      expect(madeAt).toBeLessThanOrEqual(placedBy);
-    }
+    // Both ids begin with the millisecond they were made in, during the request, the order's
+    // first.
+    const madeAt = (id: string) => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    const [orderMadeAt, eventMadeAt] = [madeAt(orderId), madeAt(placedEvent.envelope.eventId)];
+    expect(orderMadeAt).toBeGreaterThanOrEqual(placedFrom);
+    expect(eventMadeAt).toBeGreaterThanOrEqual(orderMadeAt);
+    expect(eventMadeAt).toBeLessThanOrEqual(placedBy);
     expect(placedEvent.envelope.eventId).not.toBe(orderId);
     expect(placedEvent.record.headers).toEqual({
       'event-type': 'OrderPlaced',

@@ -5,12 +5,13 @@ const MAX_TIME = 2 ** 48 - 1;
 
 /**
  * A new order or event id: a UUID of version 7 (RFC 9562), its first 48 bits the Unix time in
- * milliseconds and its other 74 random. Ids made in a later millisecond on the same clock sort
- * after earlier ones, so a B-tree keyed by them (the event store's, the view's and the history's
- * primary keys) takes a new order's keys near its right edge, on pages already cached, instead
- * of on a random page of the whole index. Measured on PostgreSQL alone (docs/benchmarks.md):
- * less CPU per event written the fewer orders are open at once, about a third less with 1,000
- * open, a sixth with 100,000.
+ * milliseconds, then the version and variant, and 74 random bits. Ids made in a later
+ * millisecond on the same clock sort after earlier ones, so a B-tree keyed by them (by order id:
+ * the event store's, the view's and the history's primary keys; by event id: the event store's
+ * and the outbox's unique indexes) takes new keys near its right edge, on pages already cached,
+ * instead of on a random page of the whole index. Measured on PostgreSQL alone
+ * (docs/benchmarks.md), the CPU per event written falls by more the fewer orders are open at
+ * once: by about a third with 1,000 open, a sixth with 100,000.
  *
  * Ids are not ordered within a millisecond, nor across hosts' clocks: nothing may sort by them.
  * An id tells when it was made, as an order's `placedAt` does.
