@@ -1,3 +1,4 @@
+import { UUID_V7, timeOfUuidV7 } from '../../../test/fixtures/uuid-v7';
 import { buildApps } from '../../../test/infra/build';
 import type { RunningApp } from '../../../tools/local-suite/suite-apps';
 import {
@@ -7,9 +8,6 @@ import {
   postJson,
   type PublishedEvent,
 } from './command-service.harness';
-
-/** Order and event ids are UUIDs of version 7 (timeOrderedUuid), which the indexes keep cheaply. */
-const TIME_ORDERED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
   const service = new CommandServiceUnderTest();
@@ -49,7 +47,7 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
     const placedBy = Date.now();
     expect(placed.status).toBe(201);
     expect(placed.body).toEqual({
-      orderId: expect.stringMatching(TIME_ORDERED_UUID),
+      orderId: expect.stringMatching(UUID_V7),
       version: 1,
       status: 'PLACED',
       total: anOrderTotal,
@@ -78,7 +76,7 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
     const [placedEvent, paidEvent] = published as [PublishedEvent, PublishedEvent];
     expect(placedEvent.record.key).toBe(orderId);
     expect(placedEvent.envelope).toEqual({
-      eventId: expect.stringMatching(TIME_ORDERED_UUID),
+      eventId: expect.stringMatching(UUID_V7),
       type: 'OrderPlaced',
       orderId,
       version: 1,
@@ -90,8 +88,7 @@ describe('command-service over HTTP (real PostgreSQL and Kafka)', () => {
     });
     // Both ids begin with the millisecond they were made in, during the request, the order's
     // first.
-    const madeAt = (id: string) => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-    const [orderMadeAt, eventMadeAt] = [madeAt(orderId), madeAt(placedEvent.envelope.eventId)];
+    const [orderMadeAt, eventMadeAt] = [orderId, placedEvent.envelope.eventId].map(timeOfUuidV7);
     expect(orderMadeAt).toBeGreaterThanOrEqual(placedFrom);
     expect(eventMadeAt).toBeGreaterThanOrEqual(orderMadeAt);
     expect(eventMadeAt).toBeLessThanOrEqual(placedBy);

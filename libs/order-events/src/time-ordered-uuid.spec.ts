@@ -1,9 +1,5 @@
+import { UUID_V7, timeOfUuidV7 as timeOf } from '../../../test/fixtures/uuid-v7';
 import { timeOrderedUuid } from './time-ordered-uuid';
-
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** The milliseconds an id of version 7 was made at: its first 48 bits. */
-const timeOf = (id: string): number => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 
 /** An id's 128 bits, most significant first. */
 const bitsOf = (id: string): number[] =>
