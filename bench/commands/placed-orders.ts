@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { orderEventHeaders, timeOrderedUuid } from '@app/order-events';
-import { latestSchemaVersion } from '@app/order-events';
+import { latestSchemaVersion, orderEventHeaders, timeOrderedUuid } from '@app/order-events';
 
 export interface PlaceOrderBody {
   customerId: string;
