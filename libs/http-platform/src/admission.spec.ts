@@ -66,6 +66,12 @@ class HeldServer {
   }
 }
 
+/**
+ * A request that must be answered at once: a fetch given up after 5 s (jest's own timeout is
+ * longer), so that a refusal which waited out a 60 s limit fails the test.
+ */
+const answeredAtOnce = (url: string) => fetch(url, { signal: AbortSignal.timeout(5_000) });
+
 const limits = (
   inFlight: number,
   queued: number,
@@ -124,14 +130,13 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
   });
 
   it('refuses at once when the line is full, without waiting out its time limit', async () => {
-    // A refusal that waited the 60 s limit would fail the test by its own 5 s timeout.
     await server.start(limits(1, 1, 60_000));
     const first = fetch(`${server.url}/held/first`);
     await server.held(1);
     const second = fetch(`${server.url}/held/second`);
     await server.waiting(1);
 
-    const refused = await fetch(`${server.url}/held/third`);
+    const refused = await answeredAtOnce(`${server.url}/held/third`);
     expect(refused.status).toBe(503);
 
     server.releaseOne();
@@ -143,7 +148,7 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
 
   it('gives newcomers only the short wait once the line has stood for HTTP_MAX_QUEUE_MS, until it has been empty that long', async () => {
     // The line's age is read from this clock; the waits themselves are real timers. A newcomer
-    // given the 60 s wait would fail the test by its own 5 s timeout.
+    // given the 60 s wait fails the test (answeredAtOnce).
     let now = 0;
     await server.start(limits(1, 10, 60_000, { queueMs: 0 }), () => now);
     const first = fetch(`${server.url}/held/first`);
@@ -152,7 +157,7 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.waiting(1);
 
     now = 60_000;
-    const late = await fetch(`${server.url}/held/late`);
+    const late = await answeredAtOnce(`${server.url}/held/late`);
     expect(late.status).toBe(503);
     expect(late.headers.get('retry-after')).toBe('1');
     // The one that came while the line was young keeps its place and its long wait.
@@ -169,7 +174,7 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     now = 60_001;
     const again = fetch(`${server.url}/held/again`);
     await server.held(1);
-    expect((await fetch(`${server.url}/held/still-late`)).status).toBe(503);
+    expect((await answeredAtOnce(`${server.url}/held/still-late`)).status).toBe(503);
     server.releaseOne();
     expect((await again).status).toBe(200);
     await server.idle();
@@ -246,6 +251,25 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     const statuses = await Promise.all([first, second, third].map(async (r) => (await r).status));
     expect(statuses).toEqual([200, 200, 200]);
     expect(server.served).toEqual(['first', 'second', 'third']);
+    await server.idle();
+  });
+
+  it('never makes a newcomer wait longer while overloaded: an HTTP_OVERLOAD_QUEUE_MS above HTTP_MAX_QUEUE_MS is held to it', async () => {
+    let now = 0;
+    await server.start(limits(1, 10, 1_000, { queueMs: 60_000 }), () => now);
+    const first = fetch(`${server.url}/held/first`);
+    await server.held(1);
+    const early = fetch(`${server.url}/held/early`);
+    await server.waiting(1);
+
+    now = 1_000;
+    const late = await answeredAtOnce(`${server.url}/held/late`);
+    expect(late.status).toBe(503);
+    expect((await early).status).toBe(503);
+
+    server.releaseOne();
+    expect((await first).status).toBe(200);
+    expect(server.served).toEqual(['first']);
     await server.idle();
   });
 

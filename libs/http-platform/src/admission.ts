@@ -73,9 +73,11 @@ export function admitWithin(
     if (steady) overloaded = line.length > 0;
     return overloaded;
   };
-  // Overload lowers the bound, never raises it: a higher one would admit newcomers ahead of the
-  // line, which is only served as requests finish.
+  // Overload lowers the bound and the wait, never raises them: a higher bound would admit
+  // newcomers ahead of the line, which is only served as requests finish, and a longer wait would
+  // make them wait more when waiting is what overload is refused to avoid.
   const overloadInFlight = Math.min(limits.HTTP_OVERLOAD_IN_FLIGHT, limits.HTTP_MAX_IN_FLIGHT);
+  const overloadQueueMs = Math.min(limits.HTTP_OVERLOAD_QUEUE_MS, HTTP_MAX_QUEUE_MS);
   const inFlightBound = () => (isOverloaded() ? overloadInFlight : limits.HTTP_MAX_IN_FLIGHT);
 
   const leaveLine = (waiter: Waiter) => {
@@ -87,7 +89,7 @@ export function admitWithin(
 
   /** Puts a newcomer in line; returns how long it may wait there. */
   const joinLine = (waiter: Waiter): number => {
-    const timeLimit = isOverloaded() ? limits.HTTP_OVERLOAD_QUEUE_MS : HTTP_MAX_QUEUE_MS;
+    const timeLimit = isOverloaded() ? overloadQueueMs : HTTP_MAX_QUEUE_MS;
     if (line.length === 0) lineChangedAt = clock();
     line.push(waiter);
     return timeLimit;
