@@ -40,6 +40,12 @@ class TransactionalSink implements BatchHandler<string> {
   }
 }
 
+/** Records the consumer sent to its DLQ, by its own count. */
+async function deadLettered(metrics: KafkaMetrics): Promise<number> {
+  const { values } = await metrics.recordsDeadLettered.get();
+  return values.reduce((sum, value) => sum + value.value, 0);
+}
+
 describe('ReliableConsumer keeps consuming whatever the handler throws', () => {
   let admin: Admin;
   let producer: ReliableProducer;
@@ -128,6 +134,70 @@ describe('ReliableConsumer keeps consuming whatever the handler throws', () => {
     }
   });
 
+  it('stalls the partition, dead-letters nothing and says why while the store refuses everything, then applies every record', async () => {
+    const values = Array.from({ length: 200 }, (_, i) => `event-${i}`);
+    const topic = await topicWithRecords('store-down', values);
+    const dlq = uniqueName('store-down-dlq');
+    await createDurableTopic(kafka, dlq, 1);
+    const group = uniqueName('store-down-group');
+    // As PostgreSQL after a failover to a standby: every write refused, empty batches too, by a
+    // code that retrying in place does not fix. No record is to blame.
+    let storeDown = true;
+    const sink = new TransactionalSink(() =>
+      storeDown
+        ? Object.assign(new Error('cannot execute INSERT in a read-only transaction'), {
+            code: '25006',
+          })
+        : undefined,
+    );
+    const consumer = new ReliableConsumer(
+      kafka,
+      {
+        groupId: group,
+        topics: [topic],
+        deadLetterTopic: () => dlq,
+        logger: quietLogger,
+        stallAfterMs: 2_000,
+      },
+      sink,
+      producer,
+    );
+    await consumer.start();
+    try {
+      // Past the split down to single records, where a poison record would go to the DLQ.
+      await waitFor(() => sink.calls >= 20, {
+        timeoutMs: 60_000,
+        description: 'the store refusing batch after batch',
+      });
+      // Kafka's own count: nothing was written to the DLQ.
+      expect(await logEnds(dlq)).toEqual({ 0: 0n });
+      expect(sink.applied.size).toBe(0);
+      await waitFor(() => !consumer.health().consuming, {
+        timeoutMs: 30_000,
+        description: 'the consumer reporting the stall',
+      });
+      expect(consumer.health()).toMatchObject({
+        reason: expect.stringContaining('read-only transaction') as string,
+      });
+
+      storeDown = false;
+      const ends = await logEnds(topic);
+      await waitFor(
+        async () => {
+          const committed = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);
+          return Object.entries(ends).every(([p, end]) => committed.get(Number(p)) === end);
+        },
+        { timeoutMs: 90_000, description: 'committed offsets at the log end' },
+      );
+      expect(Object.fromEntries(sink.storedNextOffset)).toEqual(ends);
+      expect([...sink.applied].sort()).toEqual([...values].sort());
+      expect(consumer.health()).toEqual({ consuming: true });
+    } finally {
+      await consumer.stop();
+    }
+    expect(await logEnds(dlq)).toEqual({ 0: 0n });
+  });
+
   it.each([
     ['a TypeError', () => new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['a RangeError', () => new RangeError('Invalid time value')],
@@ -175,7 +245,6 @@ describe('ReliableConsumer keeps consuming whatever the handler throws', () => {
     } finally {
       await consumer.stop();
     }
-    const deadLettered = await metrics.recordsDeadLettered.get();
-    expect(deadLettered.values.reduce((sum, value) => sum + value.value, 0)).toBe(0);
+    expect(await deadLettered(metrics)).toBe(0);
   });
 });

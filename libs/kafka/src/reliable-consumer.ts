@@ -412,7 +412,8 @@ export class ReliableConsumer<T> {
   /**
    * Hands `items` to the handler until it succeeds. After `attempts` failures the batch is split
    * in two, each half tried once, down to single records. A single record whose error is
-   * transient is retried for as long as it lasts; one failing otherwise goes to the DLQ.
+   * transient is retried for as long as it lasts; one failing otherwise goes to the DLQ, once the
+   * handler has shown it works without it (see storedWithout).
    */
   private async handle(
     context: BatchContext,
@@ -475,28 +476,56 @@ export class ReliableConsumer<T> {
       if (outcome === 'abandoned') return outcome;
       return this.handle(context, items.slice(half), nextOffset, { attempts: 1 });
     }
-    if (items.length === 0) {
-      // Even storing the offset fails: commit anyway. Should the records that went to the DLQ be
-      // read again after a rebalance, they go to the DLQ again; the partition never stops.
-      this.logger.error(
-        `${context.partitionKey}: could not store offset ${nextOffset} past dead-lettered records`,
-      );
-      return 'done';
-    }
     if (items.length === 1) {
       const { record } = items[0];
       const error = new Error(
         `the handler refuses it: ${this.failing.get(context.partitionKey)?.message ?? 'unknown error'}`,
       );
+      const stored = await this.storedWithout(context, record.offset);
+      if (stored === 'abandoned') return 'abandoned';
+      if (stored === 'after a wait') {
+        // The handler itself was failing: the record gets its attempts again.
+        return this.handle(context, items, nextOffset, {
+          attempts: this.settings.attemptsBeforeIsolating,
+        });
+      }
       const sent = await this.retrying(context.proceed, context.partitionKey, () =>
         this.deadLetter(record, error),
       );
       if (sent === undefined) return 'abandoned';
     }
-    // Nothing left to apply: store the offset past what went to the DLQ.
-    return this.handle(context, [], nextOffset, {
-      attempts: this.settings.attemptsBeforeIsolating,
+    // Nothing left to apply (none decoded, or the one record went to the DLQ): the offset past
+    // them is stored, retried for as long as that fails. Committing without it would pass records
+    // the handler never stored.
+    return this.handle(context, [], nextOffset, { attempts: Number.POSITIVE_INFINITY });
+  }
+
+  /**
+   * Stores the partition's progress up to `offset` (an empty batch): whether the handler works
+   * without the record there. A store that refuses everything for a reason retrying in place
+   * does not fix (read-only after a failover, a revoked grant) fails every record alike; sending
+   * each to the DLQ would lose them all from it. So this is retried, the partition stalled and
+   * reported by health(), until it succeeds: 'at once' when the record alone is refused.
+   */
+  private async storedWithout(
+    context: BatchContext,
+    offset: string,
+  ): Promise<'at once' | 'after a wait' | 'abandoned'> {
+    const { topic, partition, highWatermark, heartbeat } = context;
+    let tries = 0;
+    const stored = await this.retrying(context.proceed, context.partitionKey, () => {
+      tries += 1;
+      return this.handler.handleBatch({
+        topic,
+        partition,
+        items: [],
+        nextOffset: offset,
+        highWatermark,
+        heartbeat,
+      });
     });
+    if (stored === undefined) return 'abandoned';
+    return tries === 1 ? 'at once' : 'after a wait';
   }
 
   /** Runs `work` until it succeeds, with backoff; undefined when the batch is to be abandoned. */
