@@ -77,6 +77,19 @@ describe('ReliableConsumer keeps consuming whatever the handler throws', () => {
     return Object.fromEntries(ends.map((end) => [end.partition, BigInt(end.high)]));
   }
 
+  /** Waits until Kafka's tools show the group committed at each partition's end; the ends. */
+  async function committedAtLogEnd(group: string, topic: string): Promise<Record<number, bigint>> {
+    const ends = await logEnds(topic);
+    await waitFor(
+      async () => {
+        const committed = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);
+        return Object.entries(ends).every(([p, end]) => committed.get(Number(p)) === end);
+      },
+      { timeoutMs: 90_000, description: 'committed offsets at the log end' },
+    );
+    return ends;
+  }
+
   it('isolates the records the handler refuses on their own, dead-letters them and moves on', async () => {
     const values = Array.from({ length: 400 }, (_, i) => `event-${i}`);
     // Poison in the middle of a batch, at its start and as the very last record.
@@ -99,14 +112,7 @@ describe('ReliableConsumer keeps consuming whatever the handler throws', () => {
     );
     await consumer.start();
     try {
-      const ends = await logEnds(topic);
-      await waitFor(
-        async () => {
-          const committed = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);
-          return Object.entries(ends).every(([p, end]) => committed.get(Number(p)) === end);
-        },
-        { timeoutMs: 90_000, description: 'committed offsets at the log end' },
-      );
+      const ends = await committedAtLogEnd(group, topic);
       expect(Object.fromEntries(sink.storedNextOffset)).toEqual(ends);
       expect(consumer.health()).toEqual({ consuming: true });
     } finally {
@@ -181,14 +187,7 @@ describe('ReliableConsumer keeps consuming whatever the handler throws', () => {
       });
 
       storeDown = false;
-      const ends = await logEnds(topic);
-      await waitFor(
-        async () => {
-          const committed = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);
-          return Object.entries(ends).every(([p, end]) => committed.get(Number(p)) === end);
-        },
-        { timeoutMs: 90_000, description: 'committed offsets at the log end' },
-      );
+      const ends = await committedAtLogEnd(group, topic);
       expect(Object.fromEntries(sink.storedNextOffset)).toEqual(ends);
       expect([...sink.applied].sort()).toEqual([...values].sort());
       expect(consumer.health()).toEqual({ consuming: true });
