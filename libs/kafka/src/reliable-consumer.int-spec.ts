@@ -187,7 +187,7 @@ describe('ReliableConsumer on the real cluster', () => {
         timeoutMs: 120_000,
         description: `all ${total} records handled`,
       });
-      second.child.kill('SIGTERM'); // graceful: the last batch is committed before leaving
+      second.child.kill('SIGTERM'); // graceful: every batch handled above was committed as it ended
       await exited(second.child);
 
       const final = await committedOffsetsByKafkaTools(kafkaBrokers(), group, topic);

@@ -177,7 +177,11 @@ export class ReliableConsumer<T> {
     return this.stop();
   }
 
-  /** Lets the batch in progress finish and commit, then leaves the group. */
+  /**
+   * Lets the batch in progress finish, then leaves the group. Its offset is not committed to
+   * Kafka once stopping: the next member reads that batch again (handlers are idempotent), or
+   * starts past it from the handler's stored offsets.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);

@@ -270,7 +270,7 @@ describe('ReliableKafkaServer: @EventPattern batch handlers on the real cluster'
         description: `all ${total} records handled`,
       });
     } finally {
-      second.child.kill('SIGTERM'); // graceful: the batch in progress is committed, then it leaves
+      second.child.kill('SIGTERM'); // graceful: every batch handled above was committed as it ended
       await exited(second.child);
     }
     expect(second.child.exitCode).toBe(0);
