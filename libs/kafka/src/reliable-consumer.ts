@@ -416,8 +416,9 @@ export class ReliableConsumer<T> {
   /**
    * Hands `items` to the handler until it succeeds. After `attempts` failures the batch is split
    * in two, each half tried once, down to single records. A single record whose error is
-   * transient is retried for as long as it lasts; one failing otherwise goes to the DLQ, once the
-   * handler has shown it works without it (see storedWithout).
+   * transient is retried for as long as it lasts; one failing otherwise goes to the DLQ once the
+   * handler has shown it works without it (see storedWithout) and the record has failed again
+   * right after.
    */
   private async handle(
     context: BatchContext,
@@ -425,6 +426,57 @@ export class ReliableConsumer<T> {
     nextOffset: string,
     { attempts }: { attempts: number },
   ): Promise<Outcome> {
+    const attempted = await this.attempt(context, items, nextOffset, attempts);
+    if (attempted !== 'failed') return attempted;
+
+    if (items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      const first = items.slice(0, half);
+      const firstNext = (BigInt(first[first.length - 1].record.offset) + 1n).toString();
+      const outcome = await this.handle(context, first, firstNext, { attempts: 1 });
+      if (outcome === 'abandoned') return outcome;
+      return this.handle(context, items.slice(half), nextOffset, { attempts: 1 });
+    }
+    if (items.length === 1) {
+      const { record } = items[0];
+      let reason = this.failing.get(context.partitionKey)?.message;
+      for (;;) {
+        const stored = await this.storedWithout(context, record.offset);
+        if (stored === 'abandoned') return 'abandoned';
+        // Tried again now that the handler has taken a batch: once if it took it at once (a
+        // refusal of the record's own is the same every time), in full if it had been failing.
+        const again = await this.attempt(
+          context,
+          items,
+          nextOffset,
+          stored === 'at once' ? 1 : this.settings.attemptsBeforeIsolating,
+        );
+        if (again !== 'failed') return again;
+        reason = this.failing.get(context.partitionKey)?.message ?? reason;
+        if (stored === 'at once') break;
+      }
+      const error = new Error(`the handler refuses it: ${reason ?? 'unknown error'}`);
+      const sent = await this.retrying(context.proceed, context.partitionKey, () =>
+        this.deadLetter(record, error),
+      );
+      if (sent === undefined) return 'abandoned';
+    }
+    // Nothing left to apply (none decoded, or the one record went to the DLQ): the offset past
+    // them is stored, retried for as long as that fails. Committing without it would pass records
+    // the handler never stored.
+    return this.handle(context, [], nextOffset, { attempts: Number.POSITIVE_INFINITY });
+  }
+
+  /**
+   * Hands `items` to the handler, up to `attempts` times with backoff ('failed' after that); a
+   * single record failing transiently is retried for as long as that lasts.
+   */
+  private async attempt(
+    context: BatchContext,
+    items: ConsumedBatch<T>['items'],
+    nextOffset: string,
+    attempts: number,
+  ): Promise<Outcome | 'failed'> {
     const { topic, partition } = context;
     let failures = 0;
     for (let backoff = BACKOFF_START_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
@@ -464,44 +516,13 @@ export class ReliableConsumer<T> {
         // A batch that keeps failing is split, whatever the error: a transient one may be the
         // batch's own size (a statement timeout). Only a single record failing for a reason
         // retrying cannot fix goes to the DLQ; one failing transiently is retried as it is.
-        if (++failures >= attempts && (items.length > 1 || !transient)) break;
+        if (++failures >= attempts && (items.length > 1 || !transient)) return 'failed';
         this.logger.warn(
           `handling ${context.partitionKey} up to ${Number(nextOffset) - 1} failed (${transient ? 'transient' : 'not transient'}, attempt ${failures}, retrying in ${backoff} ms): ${describe(error)}`,
         );
         await sleep(backoff);
       }
     }
-
-    if (items.length > 1) {
-      const half = Math.ceil(items.length / 2);
-      const first = items.slice(0, half);
-      const firstNext = (BigInt(first[first.length - 1].record.offset) + 1n).toString();
-      const outcome = await this.handle(context, first, firstNext, { attempts: 1 });
-      if (outcome === 'abandoned') return outcome;
-      return this.handle(context, items.slice(half), nextOffset, { attempts: 1 });
-    }
-    if (items.length === 1) {
-      const { record } = items[0];
-      const error = new Error(
-        `the handler refuses it: ${this.failing.get(context.partitionKey)?.message ?? 'unknown error'}`,
-      );
-      const stored = await this.storedWithout(context, record.offset);
-      if (stored === 'abandoned') return 'abandoned';
-      if (stored === 'after a wait') {
-        // The handler itself was failing: the record gets its attempts again.
-        return this.handle(context, items, nextOffset, {
-          attempts: this.settings.attemptsBeforeIsolating,
-        });
-      }
-      const sent = await this.retrying(context.proceed, context.partitionKey, () =>
-        this.deadLetter(record, error),
-      );
-      if (sent === undefined) return 'abandoned';
-    }
-    // Nothing left to apply (none decoded, or the one record went to the DLQ): the offset past
-    // them is stored, retried for as long as that fails. Committing without it would pass records
-    // the handler never stored.
-    return this.handle(context, [], nextOffset, { attempts: Number.POSITIVE_INFINITY });
   }
 
   /**
