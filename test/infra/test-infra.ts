@@ -5,6 +5,7 @@ import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { withClient } from '@app/database';
 import { provisionKafkaAs, type KafkaProvisioning } from '../../tools/kafka/provision';
 import { LocalKafkaCluster, waitUntilKafkaReady } from '../../tools/local-infra/kafka-cluster';
+import { waitFor } from '../../tools/local-infra/wait-for';
 import {
   APP_PRINCIPALS,
   readCredentials,
@@ -108,6 +109,21 @@ export async function createTestDatabase(
     url: url.toString(),
     drop: () =>
       withClient(adminUrl, async (client) => {
+        // A pool's end() resolves once it has asked its connections to close, not once they
+        // have. A backend that has not yet read its Terminate when DROP ... WITH (FORCE) signals
+        // it answers FATAL 57P01 to its client, and a test's pool without an 'error' listener
+        // turns that into an uncaught error that fails the whole file. So the closing
+        // connections get their time first; only what is still open after that is forced.
+        await waitFor(
+          async () => {
+            const { rows } = await client.query<{ open: number }>(
+              'SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1',
+              [name],
+            );
+            return rows[0].open === 0;
+          },
+          { timeoutMs: 5_000, intervalMs: 20, description: `${name}'s connections to close` },
+        ).catch(() => undefined);
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }),
   };
