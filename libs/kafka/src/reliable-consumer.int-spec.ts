@@ -108,12 +108,16 @@ describe('ReliableConsumer on the real cluster', () => {
     });
   });
 
-  it('resumes from offsets the handler stored elsewhere, not from the group committed offsets', async () => {
-    const topic = await createTopic('stored', 1);
-    await producer.send(
-      topic,
-      Array.from({ length: 10 }, (_, i) => ({ key: 'o1', value: `event-${i}` })),
-    );
+  /**
+   * The values a consumer of `topic` hands its handler until `count` came, the handler storing
+   * its offsets elsewhere (as the projector does with its checkpoints) at `stored`.
+   */
+  async function handledWithStoredOffset(
+    topic: string,
+    groupId: string,
+    stored: string,
+    count: number,
+  ): Promise<string[]> {
     const handled: string[] = [];
     const handler: BatchHandler<string> = {
       decode: (record) => record.value!.toString(),
@@ -121,23 +125,71 @@ describe('ReliableConsumer on the real cluster', () => {
         handled.push(...batch.items.map((item) => item.value));
         return Promise.resolve();
       },
-      // As the projector will: its checkpoint says offsets 0..5 are already in its database.
       storedOffsets: (assigned) =>
-        Promise.resolve(assigned.map((partition) => ({ ...partition, offset: '6' }))),
+        Promise.resolve(assigned.map((partition) => ({ ...partition, offset: stored }))),
     };
     const consumer = new ReliableConsumer(
       kafka,
-      { groupId: uniqueName('stored-group'), topics: [topic], logger: quietLogger },
+      { groupId, topics: [topic], logger: quietLogger },
       handler,
       producer,
     );
     await consumer.start();
     try {
-      await waitFor(() => handled.length >= 4, { timeoutMs: 60_000, description: 'records 6..9' });
+      // Past the deadline, the caller's expectation says what was handled instead.
+      await waitFor(() => handled.length >= count, {
+        timeoutMs: 60_000,
+        description: `${count} records handled`,
+      }).catch(() => undefined);
     } finally {
       await consumer.stop();
     }
+    return handled;
+  }
+
+  const tenEvents = Array.from({ length: 10 }, (_, i) => ({ key: 'o1', value: `event-${i}` }));
+
+  it('resumes from offsets the handler stored elsewhere, not from the group committed offsets', async () => {
+    const topic = await createTopic('stored', 1);
+    await producer.send(topic, tenEvents);
+
+    // Its checkpoint says offsets 0..5 are already in its database.
+    const handled = await handledWithStoredOffset(topic, uniqueName('stored-group'), '6', 4);
+
     expect(handled).toEqual(['event-6', 'event-7', 'event-8', 'event-9']);
+  });
+
+  it("reads from the handler's stored offset when the group's committed offset is past it (a database restored from a backup)", async () => {
+    const topic = await createTopic('restored', 1);
+    await producer.send(topic, tenEvents);
+    const groupId = uniqueName('restored-group');
+    // The group had read to offset 8; the database, restored from before that, holds 0..2.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '8' }] });
+
+    const handled = await handledWithStoredOffset(topic, groupId, '3', 7);
+
+    expect(handled).toEqual([
+      'event-3',
+      'event-4',
+      'event-5',
+      'event-6',
+      'event-7',
+      'event-8',
+      'event-9',
+    ]);
+  });
+
+  it('takes the records from the start of the log when retention deleted those after the stored offset', async () => {
+    const topic = await createTopic('retained', 1);
+    await producer.send(topic, tenEvents);
+    // The admin's own metadata must know the topic before it can find the partition's leader.
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '5' }] });
+
+    // Stored 2, but the log starts at 5 now: nothing between them can be read.
+    const handled = await handledWithStoredOffset(topic, uniqueName('retained-group'), '2', 5);
+
+    expect(handled).toEqual(['event-5', 'event-6', 'event-7', 'event-8', 'event-9']);
   });
 
   describe('a consumer process killed in the middle of a batch', () => {

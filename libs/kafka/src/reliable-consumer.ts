@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { SpanKind } from '@opentelemetry/api';
 import { inSpan, isTracing, linksFromHeaders } from '@app/tracing';
 import { KafkaMetrics } from './kafka.metrics';
@@ -134,6 +134,8 @@ export class ReliableConsumer<T> {
   private assignment: TopicPartition[] = [];
   /** Per partition, offsets below this were processed already according to storedOffsets(). */
   private floors?: Promise<Map<string, bigint>>;
+  /** Partitions of the current assignment whose first batch was checked against its floor. */
+  private readonly positioned = new Set<string>();
 
   // What readiness reports.
   private member = false;
@@ -321,6 +323,7 @@ export class ReliableConsumer<T> {
     // Loaded now, not only by the first batch: a partition with nothing left to read gets no
     // batch, and its stored offset must still reach Kafka (see loadFloors).
     this.floors = undefined;
+    this.positioned.clear();
     if (this.handler.storedOffsets) this.assignmentFloors().catch(() => undefined);
   }
 
@@ -361,6 +364,7 @@ export class ReliableConsumer<T> {
       const loaded = await this.retrying(proceed, partitionKey, () => this.floorOf(partitionKey));
       if (loaded === undefined) return;
       const floor = loaded.result;
+      if (!this.startsAtFloor(batch, partitionKey, floor)) return;
       const messages = batch.messages.filter((message) => BigInt(message.offset) >= floor);
       if (messages.length === 0) {
         // Wholly below the stored offset: fetch from there rather than this batch again.
@@ -576,6 +580,26 @@ export class ReliableConsumer<T> {
   private noteFailure(partitionKey: string, error: unknown): void {
     const since = this.failing.get(partitionKey)?.since ?? Date.now();
     this.failing.set(partitionKey, { since, message: describe(error) });
+  }
+
+  /**
+   * Whether a batch may be taken as it starts. kafkajs fetches from the group's committed offset,
+   * and the handler's stored offset rules. That is behind the committed one when the handler's
+   * store was restored from a backup taken before it: the records between them would be passed
+   * over, unseen. So the assignment's first batch of a partition that starts past the floor is
+   * dropped and the partition read again from the floor, once: if the next batch starts past it
+   * too, the log holds nothing between them (retention deleted it) and it is taken.
+   */
+  private startsAtFloor(batch: Batch, partitionKey: string, floor: bigint): boolean {
+    if (this.positioned.has(partitionKey)) return true;
+    this.positioned.add(partitionKey);
+    const first = batch.firstOffset();
+    if (floor < 0n || first === null || BigInt(first) <= floor) return true;
+    this.logger.warn(
+      `${partitionKey}: fetched from ${first}, past the stored offset ${floor}: reading from ${floor}`,
+    );
+    this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: String(floor) });
+    return false;
   }
 
   /** The stored offset of a partition of the current assignment (-1 when the handler keeps none). */
