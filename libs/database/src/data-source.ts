@@ -96,6 +96,12 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
   const extra = (options as PostgresDataSourceOptions).extra as BoundedPoolConfig;
   const pool = new (driver.postgres as typeof BOUNDED_PG).Pool({ connectionString: url, ...extra });
   pool.on('error', poolErrorHandler ?? logLostConnection);
+  // pg emits 'error' on a connection PostgreSQL drops (a restart, an operator's terminate). The
+  // pool hears it while the connection is idle, and code holding one while a statement runs;
+  // held between statements, nothing may, and an unheard 'error' ends the process. This listener
+  // is always there: the holder's next statement fails, and the pool drops the connection on
+  // its release (it is no longer queryable).
+  pool.on('connect', (client: pg.PoolClient) => client.on('error', () => undefined));
   driver.master = pool;
   // Protected in TypeORM's typings; it is what initialize() calls after connecting.
   await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();

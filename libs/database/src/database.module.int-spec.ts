@@ -150,6 +150,27 @@ describe('DatabaseModule on TypeORM (real PostgreSQL)', () => {
     }
   });
 
+  it('lives on when PostgreSQL drops a connection held between statements, and the pool replaces it', async () => {
+    const moduleRef = await databaseModule({ DATABASE_URL: database.url, DATABASE_POOL_MAX: '1' });
+    const pool = moduleRef.get(Pool);
+    try {
+      const held = await pool.connect();
+      const { rows } = await held.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const ended = new Promise((resolve) => held.once('end', resolve));
+      // What a restart or an operator's terminate does to it: PostgreSQL's FATAL 57P01 arrives
+      // with no statement in flight, an 'error' event that ends the process if nothing hears it.
+      await withClient(database.url, (admin) =>
+        admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]),
+      );
+      await ended;
+      held.release();
+
+      expect((await pool.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
   it('starts without its database, reports it not ready, and ends the pool once on close', async () => {
     // Nothing listens on a port just handed out and released.
     const moduleRef = await databaseModule({
