@@ -163,8 +163,9 @@ describe('ReliableConsumer on the real cluster', () => {
     const topic = await createTopic('restored', 1);
     await producer.send(topic, tenEvents);
     const groupId = uniqueName('restored-group');
-    // The group had read to offset 8; the database, restored from before that, holds 0..2.
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '8' }] });
+    // The group had read all ten; the database, restored from before that, holds 0..2. Nothing
+    // new arrives: a fetch from the group's offset would bring nothing, ever.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '10' }] });
 
     const handled = await handledWithStoredOffset(topic, groupId, '3', 7);
 

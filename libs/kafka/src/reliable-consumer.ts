@@ -1,4 +1,4 @@
-import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { SpanKind } from '@opentelemetry/api';
 import { inSpan, isTracing, linksFromHeaders } from '@app/tracing';
 import { KafkaMetrics } from './kafka.metrics';
@@ -134,8 +134,6 @@ export class ReliableConsumer<T> {
   private assignment: TopicPartition[] = [];
   /** Per partition, offsets below this were processed already according to storedOffsets(). */
   private floors?: Promise<Map<string, bigint>>;
-  /** Partitions of the current assignment whose first batch was checked against its floor. */
-  private readonly positioned = new Set<string>();
 
   // What readiness reports.
   private member = false;
@@ -323,7 +321,6 @@ export class ReliableConsumer<T> {
     // Loaded now, not only by the first batch: a partition with nothing left to read gets no
     // batch, and its stored offset must still reach Kafka (see loadFloors).
     this.floors = undefined;
-    this.positioned.clear();
     if (this.handler.storedOffsets) this.assignmentFloors().catch(() => undefined);
   }
 
@@ -364,7 +361,6 @@ export class ReliableConsumer<T> {
       const loaded = await this.retrying(proceed, partitionKey, () => this.floorOf(partitionKey));
       if (loaded === undefined) return;
       const floor = loaded.result;
-      if (!this.startsAtFloor(batch, partitionKey, floor)) return;
       const messages = batch.messages.filter((message) => BigInt(message.offset) >= floor);
       if (messages.length === 0) {
         // Wholly below the stored offset: fetch from there rather than this batch again.
@@ -582,26 +578,6 @@ export class ReliableConsumer<T> {
     this.failing.set(partitionKey, { since, message: describe(error) });
   }
 
-  /**
-   * Whether a batch may be taken as it starts. kafkajs fetches from the group's committed offset,
-   * and the handler's stored offset rules. That is behind the committed one when the handler's
-   * store was restored from a backup taken before it: the records between them would be passed
-   * over, unseen. So the assignment's first batch of a partition that starts past the floor is
-   * dropped and the partition read again from the floor, once: if the next batch starts past it
-   * too, the log holds nothing between them (retention deleted it) and it is taken.
-   */
-  private startsAtFloor(batch: Batch, partitionKey: string, floor: bigint): boolean {
-    if (this.positioned.has(partitionKey)) return true;
-    this.positioned.add(partitionKey);
-    const first = batch.firstOffset();
-    if (floor < 0n || first === null || BigInt(first) <= floor) return true;
-    this.logger.warn(
-      `${partitionKey}: fetched from ${first}, past the stored offset ${floor}: reading from ${floor}`,
-    );
-    this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: String(floor) });
-    return false;
-  }
-
   /** The stored offset of a partition of the current assignment (-1 when the handler keeps none). */
   private async floorOf(partitionKey: string): Promise<bigint> {
     if (!this.handler.storedOffsets) return -1n;
@@ -621,11 +597,17 @@ export class ReliableConsumer<T> {
   }
 
   /**
-   * The stored offsets of the assignment, committed to Kafka before any batch of it runs (every
-   * batch awaits this). A crash between storing a batch's results and committing its offset
-   * leaves the group's offset behind the stored one; a partition with nothing left to read is
-   * never committed again, so tools would show lag that is not there. Committing them here
+   * The stored offsets of the assignment, committed to Kafka and sought to before any batch of it
+   * runs (every batch awaits this). A crash between storing a batch's results and committing its
+   * offset leaves the group's offset behind the stored one; a partition with nothing left to read
+   * is never committed again, so tools would show lag that is not there. Committing them here
    * never passes an unhandled record: they are what the handler stored with its results.
+   *
+   * kafkajs fetches from the group's offset as it was at the join. That is past the stored one
+   * when the handler's store was restored from a backup taken before it, and the records between
+   * would be passed over, unseen, a quiet partition's for good. So every partition is read from
+   * its stored offset: a batch kafkajs fetched before the seek is stale and abandoned (proceed),
+   * and where retention deleted the records from there, kafkajs reads from the log's start.
    */
   private async loadFloors(
     storedOffsets: NonNullable<BatchHandler<T>['storedOffsets']>,
@@ -639,6 +621,9 @@ export class ReliableConsumer<T> {
           `group ${this.options.groupId}: stored offsets not committed on assignment (${describe(error)})`,
         );
       });
+    }
+    for (const { topic, partition, offset } of stored) {
+      this.consumer?.seek({ topic, partition, offset });
     }
     return new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)]));
   }
