@@ -117,7 +117,8 @@ export async function createTestDatabase(
         await waitFor(
           async () => {
             const { rows } = await client.query<{ open: number }>(
-              'SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1',
+              `SELECT count(*)::int AS open FROM pg_stat_activity
+                WHERE datname = $1 AND backend_type = 'client backend'`,
               [name],
             );
             return rows[0].open === 0;
