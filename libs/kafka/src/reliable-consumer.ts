@@ -29,7 +29,11 @@ export interface BatchHandler<T> {
    * called with no items, to store `nextOffset` past records that went to the DLQ.
    */
   handleBatch(batch: ConsumedBatch<T>): Promise<void>;
-  /** Offsets stored outside Kafka (for example with the results), to resume from on assignment. */
+  /**
+   * Offsets stored outside Kafka (for example with the results). They rule: on each assignment
+   * every partition is read from its stored offset, also when the group's committed offset is past
+   * it, so a handler that keeps them must store each batch's `nextOffset` with its results.
+   */
   storedOffsets?(assigned: TopicPartition[]): Promise<TopicPartitionOffset[]>;
 }
 

@@ -46,7 +46,7 @@ export interface ReliableKafkaServerOptions<T> extends Omit<
 > {
   /** Throws for a record that can never be processed: it goes to the DLQ, the partition moves on. */
   decode: (record: ConsumedRecord) => T;
-  /** Where to resume on assignment; Kafka's committed offsets when absent. */
+  /** Where to resume on assignment, even behind Kafka's committed offsets; those when absent. */
   offsets?: StoredOffsets;
   /**
    * The topic each `@EventPattern` consumes, for patterns that are logical names (the topic's
