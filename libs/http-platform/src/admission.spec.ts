@@ -9,19 +9,46 @@ import { admitWithin, type AdmissionLimits, type AdmissionState } from './admiss
  */
 class HeldServer {
   readonly served: string[] = [];
+  /** The held requests whose connection has closed, answered or not. */
+  readonly closed: string[] = [];
+  /** Why each refused request was refused. */
+  readonly refusals: string[] = [];
   private readonly releases: (() => void)[] = [];
   private readonly fastify: FastifyInstance = Fastify();
   state!: AdmissionState;
   url = '';
 
   async start(limits: AdmissionLimits, clock?: () => number): Promise<void> {
-    this.state = admitWithin(this.fastify, limits, undefined, clock);
-    this.fastify.get('/held/:name', async (request) => {
+    this.state = admitWithin(
+      this.fastify,
+      limits,
+      (_, reason) => this.refusals.push(reason),
+      clock,
+    );
+    this.fastify.get('/held/:name', async (request, reply) => {
       const { name } = request.params as { name: string };
+      reply.raw.once('close', () => this.closed.push(name));
       await new Promise<void>((resolve) => this.releases.push(resolve));
       this.served.push(name);
       return { name };
     });
+    // Held before its handler (in a hook of its own), then handled at once.
+    this.fastify.get(
+      '/held-before/:name',
+      {
+        preValidation: async (request, reply) => {
+          const { name } = request.params as { name: string };
+          reply.raw.once('close', () => this.closed.push(name));
+          await new Promise<void>((resolve) => this.releases.push(resolve));
+        },
+      },
+      (request) => {
+        const { name } = request.params as { name: string };
+        this.served.push(name);
+        return Promise.resolve({ name });
+      },
+    );
+    this.fastify.post('/echo', (request) => Promise.resolve(request.body));
     this.fastify.get('/health/live', () => Promise.resolve({ status: 'up' }));
     this.url = await this.fastify.listen({ host: '127.0.0.1', port: 0 });
   }
@@ -55,6 +82,13 @@ class HeldServer {
     await waitFor(() => this.state.inFlight() === count, {
       timeoutMs: 5_000,
       description: `${count} requests in flight`,
+    });
+  }
+
+  async closedConnection(name: string): Promise<void> {
+    await waitFor(() => this.closed.includes(name), {
+      timeoutMs: 5_000,
+      description: `the connection of ${name} closed`,
     });
   }
 
@@ -294,10 +328,86 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.idle();
   });
 
+  it('keeps the slot of a request whose client left while it is worked on, until its handler answers', async () => {
+    await server.start(limits(1, 10, 60_000));
+    // The work a request started goes on when its client leaves: freeing its slot then would let
+    // clients that leave at once start any amount of work.
+    const giveUp = new AbortController();
+    const left = fetch(`${server.url}/held/left`, { signal: giveUp.signal });
+    await server.held(1);
+    giveUp.abort();
+    await expect(left).rejects.toThrow();
+    await server.closedConnection('left');
+    expect(server.state.inFlight()).toBe(1);
+
+    const next = fetch(`${server.url}/held/next`);
+    await server.waiting(1);
+    server.releaseOne();
+    await server.held(1);
+    server.releaseOne();
+    expect((await next).status).toBe(200);
+    expect(server.served).toEqual(['left', 'next']);
+    await server.idle();
+  });
+
+  it('does not handle a request whose client left before its handler ran', async () => {
+    await server.start(limits(1, 10, 60_000));
+    const giveUp = new AbortController();
+    const left = fetch(`${server.url}/held-before/left`, { signal: giveUp.signal });
+    await server.held(1);
+    giveUp.abort();
+    await expect(left).rejects.toThrow();
+    await server.closedConnection('left');
+    server.releaseOne();
+    await waitFor(() => server.refusals.includes('the client has gone'), {
+      timeoutMs: 5_000,
+      description: 'the request refused',
+    });
+    expect(server.served).toEqual([]);
+    await server.idle();
+  });
+
+  it('gives the slot back when a client leaves while its body is still arriving', async () => {
+    await server.start(limits(1, 10, 60_000));
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 100\r\n\r\n{"half":',
+    );
+    await server.inFlight(1);
+    socket.destroy();
+    await server.idle();
+    expect((await answeredAtOnce(`${server.url}/health/live`)).status).toBe(200);
+  });
+
+  it('gives the slot back after answering a route it does not know and a body it cannot parse', async () => {
+    await server.start(limits(1, 0, 0));
+    expect((await answeredAtOnce(`${server.url}/nowhere`)).status).toBe(404);
+    await server.idle();
+    const unparsable = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"half":',
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(unparsable.status).toBe(400);
+    await server.idle();
+    const echoed = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"whole":true}',
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(await echoed.json()).toEqual({ whole: true });
+    await server.idle();
+  });
+
   it('gives every slot back when a connection with requests in line closes', async () => {
     await server.start(limits(1, 10, 60_000));
     // Pipelined on one connection: the first is worked on, the other two wait in line when the
-    // client closes it. Their slots must not be lost, or the process refuses everything after.
+    // client closes it. Their slots must not be lost, or the process refuses everything after;
+    // the first's is given back once its handler answers.
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
@@ -306,11 +416,14 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.held(1);
     await server.waiting(2);
     socket.destroy();
+    await server.waiting(0);
+    await server.closedConnection('a');
+    expect(server.state.inFlight()).toBe(1);
+    server.releaseOne();
     await server.idle();
 
     const after = fetch(`${server.url}/held/after`);
-    await server.held(2);
-    server.releaseOne();
+    await server.held(1);
     server.releaseOne();
     expect((await after).status).toBe(200);
     await server.idle();

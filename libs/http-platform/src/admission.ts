@@ -36,6 +36,43 @@ interface Waiter {
 const gone = (response: ServerResponse) => response.destroyed || response.closed;
 
 /**
+ * An admitted request's slot: held while its connection is open and, once the request has reached
+ * its handler, until the handler has answered. A client that leaves mid-request does not end the
+ * work it started, so leaving must not free room for more. Given back once, when both are over.
+ */
+class Slot {
+  private connectionOpen = true;
+  private working = false;
+
+  constructor(
+    response: ServerResponse,
+    private readonly giveBack: () => void,
+  ) {
+    response.once('close', () => {
+      this.connectionOpen = false;
+      this.giveBackIfDone();
+    });
+  }
+
+  /** The handler is about to run; false if the client has gone, and the slot with it. */
+  startWork(): boolean {
+    this.working = this.connectionOpen;
+    return this.working;
+  }
+
+  /** The handler has answered (or failed to). */
+  endWork(): void {
+    if (!this.working) return;
+    this.working = false;
+    this.giveBackIfDone();
+  }
+
+  private giveBackIfDone(): void {
+    if (!this.connectionOpen && !this.working) this.giveBack();
+  }
+}
+
+/**
  * Bounds the requests one process works on at once (HTTP_MAX_IN_FLIGHT); the next ones wait in
  * line, oldest first, and at most HTTP_MAX_QUEUED of them. Past either bound or its time in line
  * a request is answered 503 OVERLOADED with Retry-After before its body is read.
@@ -49,8 +86,10 @@ const gone = (response: ServerResponse) => response.destroyed || response.closed
  * HTTP_OVERLOAD_QUEUE_MS, so the excess is refused at once and an accepted request's latency
  * stays near its time at ease (Little's law: what is in flight, divided by the rate).
  *
- * A slot is given back when the response's connection closes (answered, or the client gone);
- * one handed to a waiter whose client has gone passes on to the next at once.
+ * A slot is given back once the response's connection has closed (answered, or the client gone)
+ * and the handler, if the request reached it, has answered (see Slot); one handed to a waiter
+ * whose client has gone passes on to the next at once, and a request whose client left before its
+ * handler ran is not handled.
  */
 export function admitWithin(
   fastify: FastifyInstance,
@@ -109,16 +148,17 @@ export function admitWithin(
     inFlight--;
   };
 
-  /** Holds the slot until the response's connection closes; registered before anything awaits. */
-  const holdUntilClosed = (response: ServerResponse) => {
-    response.once('close', release);
+  const slots = new WeakMap<FastifyRequest, Slot>();
+  /** Registered before anything awaits, so that the connection's close is not missed. */
+  const hold = (request: FastifyRequest, response: ServerResponse) => {
+    slots.set(request, new Slot(response, release));
   };
 
   /**
    * Resolves undefined once a slot is handed over (already held), or how long the request was
    * allowed to wait once that has passed or its client has gone.
    */
-  const waitForSlot = (response: ServerResponse) =>
+  const waitForSlot = (request: FastifyRequest, response: ServerResponse) =>
     new Promise<number | undefined>((resolve) => {
       const leave = () => {
         clearTimeout(timer);
@@ -134,7 +174,7 @@ export function admitWithin(
             resolve(timeLimit);
             return false;
           }
-          holdUntilClosed(response);
+          hold(request, response);
           resolve(undefined);
           return true;
         },
@@ -152,12 +192,24 @@ export function admitWithin(
     if (gone(response)) return refuse(request, reply, 'the client has gone');
     if (inFlight < inFlightBound()) {
       inFlight++;
-      holdUntilClosed(response);
+      hold(request, response);
       return;
     }
     if (line.length >= HTTP_MAX_QUEUED) return refuse(request, reply, 'the line is full');
-    const waitedMs = await waitForSlot(response);
+    const waitedMs = await waitForSlot(request, response);
     if (waitedMs !== undefined) return refuse(request, reply, `waited ${waitedMs} ms in line`);
+  });
+  // A request reaching its handler keeps its slot until the handler answers (Slot). One whose
+  // slot went when its client left (while its body arrived, say) is not handled: it would be work
+  // no slot bounds, for nobody. Callbacks, not async functions: no promise per request per hook.
+  fastify.addHook('preHandler', (request, reply, done) => {
+    const slot = slots.get(request);
+    if (slot && !slot.startWork()) refuse(request, reply, 'the client has gone');
+    else done();
+  });
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
+    slots.get(request)?.endWork();
+    done(null, payload);
   });
 
   function refuse(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
