@@ -48,6 +48,20 @@ class HeldServer {
         return Promise.resolve({ name });
       },
     );
+    // Held in its handler, then handed to the not-found handler, which runs the hooks again.
+    this.fastify.get('/found-later/:name', async (request, reply) => {
+      const { name } = request.params as { name: string };
+      reply.raw.once('close', () => this.closed.push(name));
+      await new Promise<void>((resolve) => this.releases.push(resolve));
+      reply.callNotFound();
+      return reply;
+    });
+    // Held in its handler, then returns nothing: Fastify sends nothing to a client that has gone.
+    this.fastify.get('/quiet/:name', async (request, reply) => {
+      const { name } = request.params as { name: string };
+      reply.raw.once('close', () => this.closed.push(name));
+      await new Promise<void>((resolve) => this.releases.push(resolve));
+    });
     this.fastify.post('/echo', (request) => Promise.resolve(request.body));
     this.fastify.get('/health/live', () => Promise.resolve({ status: 'up' }));
     this.url = await this.fastify.listen({ host: '127.0.0.1', port: 0 });
@@ -364,6 +378,22 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
       description: 'the request refused',
     });
     expect(server.served).toEqual([]);
+    await server.idle();
+  });
+
+  it.each([
+    ['hands it to the not-found handler', 'found-later'],
+    ['returns nothing, so that nothing is sent', 'quiet'],
+  ])('gives the slot back once the handler of a client that left %s', async (_, route) => {
+    await server.start(limits(1, 10, 60_000));
+    const giveUp = new AbortController();
+    const left = fetch(`${server.url}/${route}/left`, { signal: giveUp.signal });
+    await server.held(1);
+    giveUp.abort();
+    await expect(left).rejects.toThrow();
+    await server.closedConnection('left');
+    expect(server.state.inFlight()).toBe(1);
+    server.releaseOne();
     await server.idle();
   });
 

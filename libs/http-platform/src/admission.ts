@@ -37,12 +37,14 @@ const gone = (response: ServerResponse) => response.destroyed || response.closed
 
 /**
  * An admitted request's slot: held while its connection is open and, once the request has reached
- * its handler, until the handler has answered. A client that leaves mid-request does not end the
- * work it started, so leaving must not free room for more. Given back once, when both are over.
+ * a handler, until that handler's work is over (it answered, or its promise settled). A client
+ * that leaves mid-request does not end the work it started, so leaving must not free room for
+ * more. Given back once, when both are over.
  */
 class Slot {
   private connectionOpen = true;
   private working = false;
+  private givenBack = false;
 
   constructor(
     response: ServerResponse,
@@ -54,13 +56,16 @@ class Slot {
     });
   }
 
-  /** The handler is about to run; false if the client has gone, and the slot with it. */
+  /**
+   * A handler is about to run (again, when one hands the request to the not-found handler);
+   * false once the slot has gone with the client.
+   */
   startWork(): boolean {
-    this.working = this.connectionOpen;
-    return this.working;
+    if (this.givenBack) return false;
+    this.working = true;
+    return true;
   }
 
-  /** The handler has answered (or failed to). */
   endWork(): void {
     if (!this.working) return;
     this.working = false;
@@ -68,7 +73,9 @@ class Slot {
   }
 
   private giveBackIfDone(): void {
-    if (!this.connectionOpen && !this.working) this.giveBack();
+    if (this.connectionOpen || this.working || this.givenBack) return;
+    this.givenBack = true;
+    this.giveBack();
   }
 }
 
@@ -199,17 +206,29 @@ export function admitWithin(
     const waitedMs = await waitForSlot(request, response);
     if (waitedMs !== undefined) return refuse(request, reply, `waited ${waitedMs} ms in line`);
   });
-  // A request reaching its handler keeps its slot until the handler answers (Slot). One whose
-  // slot went when its client left (while its body arrived, say) is not handled: it would be work
-  // no slot bounds, for nobody. Callbacks, not async functions: no promise per request per hook.
+  // A request reaching its handler keeps its slot until the handler's work is over (Slot). One
+  // whose slot went when its client left (in a hook before its handler, say) is not handled: it
+  // would be work no slot bounds, for nobody. Callbacks, not async functions: no promise per
+  // request per hook.
   fastify.addHook('preHandler', (request, reply, done) => {
     const slot = slots.get(request);
     if (slot && !slot.startWork()) refuse(request, reply, 'the client has gone');
     else done();
   });
+  // The work is over once the handler answers or, answering or not, once its promise settles: a
+  // Nest handler returning an Observable settles without answering when its client has gone, and
+  // Fastify sends nothing for an async handler that returns nothing to a client that has gone.
   fastify.addHook('onSend', (request, _reply, payload, done) => {
     slots.get(request)?.endWork();
     done(null, payload);
+  });
+  fastify.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      const result: unknown = handler.call(this, request, reply);
+      if (!(result instanceof Promise)) return result;
+      return result.finally(() => slots.get(request)?.endWork());
+    };
   });
 
   function refuse(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {

@@ -1,5 +1,6 @@
 import { BadRequestException, Controller, Get, HttpCode, Module, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Observable } from 'rxjs';
 import { Logger } from 'nestjs-pino';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import type { AdmissionLimits } from './admission';
@@ -20,12 +21,22 @@ class SlowController {
 class HeldController {
   readonly gates: (() => void)[] = [];
   closedConnections = 0;
+  observing = 0;
 
   @Get('held')
   async held(@Res({ passthrough: true }) reply: FastifyReply) {
     reply.raw.once('close', () => this.closedConnections++);
     await new Promise<void>((resolve) => this.gates.push(resolve));
     return { done: true };
+  }
+
+  /** Never emits: Nest unsubscribes once the client has gone, and sends nothing. */
+  @Get('observed')
+  observed(@Res({ passthrough: true }) reply: FastifyReply): Observable<never> {
+    reply.raw.once('close', () => this.closedConnections++);
+    return new Observable(() => {
+      this.observing++;
+    });
   }
 
   @Get('nothing')
@@ -115,6 +126,31 @@ describe('createHttpApp admission', () => {
       });
     } finally {
       controller.gates.splice(0).forEach((letGo) => letGo());
+      await app.close();
+    }
+  });
+
+  it('gives back the slot of an Observable handler whose client left: Nest unsubscribes it and sends nothing', async () => {
+    const app = await createHttpApp({ module: HeldModule }, oneAtATime);
+    await app.listen(0, '127.0.0.1');
+    const controller = app.get(HeldController);
+    try {
+      const url = await app.getUrl();
+      const giveUp = new AbortController();
+      const left = fetch(`${url}/observed`, { signal: giveUp.signal });
+      await waitFor(() => controller.observing === 1, {
+        timeoutMs: 5_000,
+        description: 'the Observable subscribed',
+      });
+      giveUp.abort();
+      await expect(left).rejects.toThrow();
+      await waitFor(
+        async () =>
+          (await fetch(`${url}/nothing`, { signal: AbortSignal.timeout(5_000) })).status === 204,
+        { timeoutMs: 5_000, description: 'the slot given back once Nest unsubscribed' },
+      );
+      expect(controller.closedConnections).toBe(1);
+    } finally {
       await app.close();
     }
   });
