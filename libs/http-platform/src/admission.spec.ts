@@ -62,6 +62,17 @@ class HeldServer {
       reply.raw.once('close', () => this.closed.push(name));
       await new Promise<void>((resolve) => this.releases.push(resolve));
     });
+    // Held, then settles with nothing through a thenable of its own, not a native promise.
+    this.fastify.get('/thenable/:name', (request, reply) => {
+      const { name } = request.params as { name: string };
+      reply.raw.once('close', () => this.closed.push(name));
+      return { then: (settle: () => void) => this.releases.push(settle) };
+    });
+    // Taken over and answered on the raw response, synchronously: no onSend.
+    this.fastify.get('/hijacked', (_request, reply) => {
+      reply.hijack();
+      reply.raw.end('raw');
+    });
     this.fastify.post('/echo', (request) => Promise.resolve(request.body));
     this.fastify.get('/health/live', () => Promise.resolve({ status: 'up' }));
     this.url = await this.fastify.listen({ host: '127.0.0.1', port: 0 });
@@ -384,6 +395,7 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
   it.each([
     ['hands it to the not-found handler', 'found-later'],
     ['returns nothing, so that nothing is sent', 'quiet'],
+    ['settles a thenable of its own with nothing', 'thenable'],
   ])('gives the slot back once the handler of a client that left %s', async (_, route) => {
     await server.start(limits(1, 10, 60_000));
     const giveUp = new AbortController();
@@ -394,6 +406,12 @@ describe('admission: bounded work, a bounded line with a time limit', () => {
     await server.closedConnection('left');
     expect(server.state.inFlight()).toBe(1);
     server.releaseOne();
+    await server.idle();
+  });
+
+  it('gives the slot back after a handler that took the response over and answered it raw', async () => {
+    await server.start(limits(1, 0, 0));
+    expect(await (await answeredAtOnce(`${server.url}/hijacked`)).text()).toBe('raw');
     await server.idle();
   });
 

@@ -32,6 +32,9 @@ interface Waiter {
   admit(): boolean;
 }
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+
 /** The response's connection is closed: nobody will read an answer. */
 const gone = (response: ServerResponse) => response.destroyed || response.closed;
 
@@ -209,15 +212,17 @@ export function admitWithin(
   // A request reaching its handler keeps its slot until the handler's work is over (Slot). One
   // whose slot went when its client left (in a hook before its handler, say) is not handled: it
   // would be work no slot bounds, for nobody. Callbacks, not async functions: no promise per
-  // request per hook.
+  // hook.
   fastify.addHook('preHandler', (request, reply, done) => {
     const slot = slots.get(request);
     if (slot && !slot.startWork()) refuse(request, reply, 'the client has gone');
     else done();
   });
-  // The work is over once the handler answers or, answering or not, once its promise settles: a
-  // Nest handler returning an Observable settles without answering when its client has gone, and
-  // Fastify sends nothing for an async handler that returns nothing to a client that has gone.
+  // The work is over once the handler answers or, answering or not, once the promise it returns
+  // settles: a Nest handler returning an Observable settles without answering when its client has
+  // gone, and Fastify sends nothing for an async handler that returns nothing to a client that has
+  // gone. Work a handler goes on with after that (past its answer, or past `return reply` in
+  // Fastify's style) is not bounded; Nest's handlers do neither.
   fastify.addHook('onSend', (request, _reply, payload, done) => {
     slots.get(request)?.endWork();
     done(null, payload);
@@ -226,8 +231,11 @@ export function admitWithin(
     const handler = route.handler;
     route.handler = function (this: FastifyInstance, request, reply) {
       const result: unknown = handler.call(this, request, reply);
-      if (!(result instanceof Promise)) return result;
-      return result.finally(() => slots.get(request)?.endWork());
+      const endWork = () => slots.get(request)?.endWork();
+      if (isThenable(result)) return Promise.resolve(result).finally(endWork);
+      // Answered already, or taken over (hijacked): nothing will pass through onSend.
+      if (reply.sent) endWork();
+      return result;
     };
   });
 
