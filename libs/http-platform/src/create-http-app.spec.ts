@@ -61,6 +61,21 @@ class SlowModule {}
 @Module({ imports: [platform], controllers: [HeldController] })
 class HeldModule {}
 
+/** Runs `test` against a listening app of HeldController; lets every held request go after. */
+async function withHeldApp(
+  test: (url: string, controller: HeldController) => Promise<void>,
+): Promise<void> {
+  const app = await createHttpApp({ module: HeldModule }, oneAtATime);
+  await app.listen(0, '127.0.0.1');
+  const controller = app.get(HeldController);
+  try {
+    await test(await app.getUrl(), controller);
+  } finally {
+    controller.gates.splice(0).forEach((letGo) => letGo());
+    await app.close();
+  }
+}
+
 /** One request worked on at a time; the next waits 50 ms in line at most. */
 const oneAtATime: AdmissionLimits = {
   HTTP_MAX_IN_FLIGHT: 1,
@@ -92,11 +107,7 @@ describe('createHttpApp admission', () => {
   });
 
   it("keeps a handler's slot while it works for a client that left, and gives back the slots of void and failing handlers", async () => {
-    const app = await createHttpApp({ module: HeldModule }, oneAtATime);
-    await app.listen(0, '127.0.0.1');
-    const controller = app.get(HeldController);
-    try {
-      const url = await app.getUrl();
+    await withHeldApp(async (url, controller) => {
       const status = async (path: string) =>
         (await fetch(`${url}/${path}`, { signal: AbortSignal.timeout(5_000) })).status;
       // One at a time: a slot not given back would refuse the next.
@@ -124,18 +135,11 @@ describe('createHttpApp admission', () => {
         timeoutMs: 5_000,
         description: 'the slot given back once the handler answered',
       });
-    } finally {
-      controller.gates.splice(0).forEach((letGo) => letGo());
-      await app.close();
-    }
+    });
   });
 
   it('gives back the slot of an Observable handler whose client left: Nest unsubscribes it and sends nothing', async () => {
-    const app = await createHttpApp({ module: HeldModule }, oneAtATime);
-    await app.listen(0, '127.0.0.1');
-    const controller = app.get(HeldController);
-    try {
-      const url = await app.getUrl();
+    await withHeldApp(async (url, controller) => {
       const giveUp = new AbortController();
       const left = fetch(`${url}/observed`, { signal: giveUp.signal });
       await waitFor(() => controller.observing === 1, {
@@ -150,8 +154,6 @@ describe('createHttpApp admission', () => {
         { timeoutMs: 5_000, description: 'the slot given back once Nest unsubscribed' },
       );
       expect(controller.closedConnections).toBe(1);
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
