@@ -97,7 +97,7 @@ class Slot {
  * stays near its time at ease (Little's law: what is in flight, divided by the rate).
  *
  * A slot is given back once the response's connection has closed (answered, or the client gone)
- * and the handler, if the request reached it, has answered (see Slot); one handed to a waiter
+ * and the handler, if the request reached it, is done (see Slot); one handed to a waiter
  * whose client has gone passes on to the next at once, and a request whose client left before its
  * handler ran is not handled.
  */
