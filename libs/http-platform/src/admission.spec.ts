@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import { admitWithin, type AdmissionLimits, type AdmissionState } from './admission';
 
@@ -26,9 +26,7 @@ class HeldServer {
       clock,
     );
     this.fastify.get('/held/:name', async (request, reply) => {
-      const { name } = request.params as { name: string };
-      reply.raw.once('close', () => this.closed.push(name));
-      await new Promise<void>((resolve) => this.releases.push(resolve));
+      const name = await this.holdUntilReleased(request, reply);
       this.served.push(name);
       return { name };
     });
@@ -37,9 +35,7 @@ class HeldServer {
       '/held-before/:name',
       {
         preValidation: async (request, reply) => {
-          const { name } = request.params as { name: string };
-          reply.raw.once('close', () => this.closed.push(name));
-          await new Promise<void>((resolve) => this.releases.push(resolve));
+          await this.holdUntilReleased(request, reply);
         },
       },
       (request) => {
@@ -50,22 +46,17 @@ class HeldServer {
     );
     // Held in its handler, then handed to the not-found handler, which runs the hooks again.
     this.fastify.get('/found-later/:name', async (request, reply) => {
-      const { name } = request.params as { name: string };
-      reply.raw.once('close', () => this.closed.push(name));
-      await new Promise<void>((resolve) => this.releases.push(resolve));
+      await this.holdUntilReleased(request, reply);
       reply.callNotFound();
       return reply;
     });
     // Held in its handler, then returns nothing: Fastify sends nothing to a client that has gone.
     this.fastify.get('/quiet/:name', async (request, reply) => {
-      const { name } = request.params as { name: string };
-      reply.raw.once('close', () => this.closed.push(name));
-      await new Promise<void>((resolve) => this.releases.push(resolve));
+      await this.holdUntilReleased(request, reply);
     });
     // Held, then settles with nothing through a thenable of its own, not a native promise.
     this.fastify.get('/thenable/:name', (request, reply) => {
-      const { name } = request.params as { name: string };
-      reply.raw.once('close', () => this.closed.push(name));
+      this.recordClose(request, reply);
       return { then: (settle: () => void) => this.releases.push(settle) };
     });
     // Taken over and answered on the raw response, synchronously: no onSend.
@@ -76,6 +67,20 @@ class HeldServer {
     this.fastify.post('/echo', (request) => Promise.resolve(request.body));
     this.fastify.get('/health/live', () => Promise.resolve({ status: 'up' }));
     this.url = await this.fastify.listen({ host: '127.0.0.1', port: 0 });
+  }
+
+  /** Notes the request (by its :name) in `closed` once its connection closes. */
+  private recordClose(request: FastifyRequest, reply: FastifyReply): string {
+    const { name } = request.params as { name: string };
+    reply.raw.once('close', () => this.closed.push(name));
+    return name;
+  }
+
+  /** Holds the request until the test lets it go (releaseOne); resolves to its :name. */
+  private async holdUntilReleased(request: FastifyRequest, reply: FastifyReply): Promise<string> {
+    const name = this.recordClose(request, reply);
+    await new Promise<void>((resolve) => this.releases.push(resolve));
+    return name;
   }
 
   /** A connection to the server for what fetch cannot send: half a body, pipelined requests. */
