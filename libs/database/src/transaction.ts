@@ -60,9 +60,11 @@ export function isTransientDatabaseError(error: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))
       return true;
   }
+  // pg's own words for a connection that is gone: ended mid-statement, never made, or dropped
+  // between two statements of a checked-out client ("…connection error and is not queryable").
   return (
     typeof message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect/.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(message)
   );
 }
 
