@@ -20,7 +20,7 @@ import { waitFor } from '../../../tools/local-infra/wait-for';
 import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
 import { ReliableProducer } from './reliable-producer';
-import type { ConsumedRecord } from './kafka.types';
+import type { ConsumedRecord, TopicPartition } from './kafka.types';
 
 const kafka = testKafka({ clientId: 'consumer-test' });
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -191,6 +191,73 @@ describe('ReliableConsumer on the real cluster', () => {
     const handled = await handledWithStoredOffset(topic, uniqueName('retained-group'), '2', 5);
 
     expect(handled).toEqual(['event-5', 'event-6', 'event-7', 'event-8', 'event-9']);
+  });
+
+  it("leaves the group's offsets alone when an earlier assignment's stored offsets arrive after a rebalance", async () => {
+    const topic = await createTopic('late-floors', 2);
+    await producer.send(
+      topic,
+      Array.from({ length: 20 }, (_, i) => ({ key: `order-${i}`, value: `event-${i}` })),
+    );
+    const groupId = uniqueName('late-floors-group');
+    // Everything was handled: the store and the group agree, at the end of both partitions.
+    const ends = (await admin.fetchTopicOffsets(topic))
+      .map(({ partition, high }) => ({ partition, offset: high }))
+      .sort((a, b) => a.partition - b.partition);
+    await admin.setOffsets({ groupId, topic, partitions: ends });
+    const stored = (assigned: TopicPartition[]) =>
+      assigned.map((p) => ({
+        ...p,
+        offset: ends.find((end) => end.partition === p.partition)!.offset,
+      }));
+    const memberWith = (storedOffsets: BatchHandler<string>['storedOffsets']) =>
+      new ReliableConsumer(
+        kafka,
+        { groupId, topics: [topic], logger: quietLogger },
+        {
+          decode: (record) => record.value!.toString(),
+          handleBatch: () => Promise.resolve(),
+          storedOffsets,
+        },
+        producer,
+      );
+
+    // The first member's first read of its store is slow and answers what the store held long
+    // before: offset 1 of each partition.
+    let answerSlowRead!: () => void;
+    const slowRead = new Promise<void>((resolve) => (answerSlowRead = resolve));
+    let firstReads = 0;
+    const first = memberWith(async (assigned) => {
+      if (firstReads++ > 0) return stored(assigned);
+      await slowRead;
+      return assigned.map((p) => ({ ...p, offset: '1' }));
+    });
+    let secondReads = 0;
+    const second = memberWith((assigned) => {
+      secondReads++;
+      return Promise.resolve(stored(assigned));
+    });
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions
+        .map(({ partition, offset }) => ({ partition, offset }))
+        .sort((a, b) => a.partition - b.partition);
+
+    await first.start();
+    try {
+      await waitFor(() => firstReads === 1, { timeoutMs: 60_000, description: 'the slow read' });
+      await second.start();
+      await waitFor(() => firstReads === 2 && secondReads === 1, {
+        timeoutMs: 60_000,
+        description: 'a partition each, after the rebalance',
+      });
+      answerSlowRead();
+      // A commit of the late answer lands within a round trip: watch the group's offsets a while.
+      const watchUntil = Date.now() + 3_000;
+      while (Date.now() < watchUntil) expect(await committed()).toEqual(ends);
+    } finally {
+      answerSlowRead();
+      await Promise.all([first.stop(), second.stop()]);
+    }
   });
 
   describe('a consumer process killed in the middle of a batch', () => {

@@ -612,11 +612,19 @@ export class ReliableConsumer<T> {
    * would be passed over, unseen, a quiet partition's for good. So every partition is read from
    * its stored offset: a batch kafkajs fetched before the seek is stale and abandoned (proceed),
    * and where retention deleted the records from there, kafkajs reads from the log's start.
+   *
+   * An answer that comes after a rebalance is the previous assignment's: it neither commits nor
+   * seeks, since some of its partitions are another member's now, and what it read may be older
+   * than what that member has stored and committed since (a quiet partition would show lag that
+   * is not there). The new assignment loads its own.
    */
   private async loadFloors(
     storedOffsets: NonNullable<BatchHandler<T>['storedOffsets']>,
   ): Promise<Map<string, bigint>> {
-    const stored = await storedOffsets(this.assignment);
+    const assignment = this.assignment;
+    const stored = await storedOffsets(assignment);
+    const floors = new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)]));
+    if (this.assignment !== assignment) return floors;
     const started = stored.filter((s) => BigInt(s.offset) > 0n);
     if (started.length > 0) {
       await this.consumer?.commitOffsets(started).catch((error: unknown) => {
@@ -629,7 +637,7 @@ export class ReliableConsumer<T> {
     for (const { topic, partition, offset } of stored) {
       this.consumer?.seek({ topic, partition, offset });
     }
-    return new Map(stored.map((s) => [key(s.topic, s.partition), BigInt(s.offset)]));
+    return floors;
   }
 
   private async deadLetter(record: ConsumedRecord, error: unknown): Promise<void> {
