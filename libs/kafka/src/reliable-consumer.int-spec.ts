@@ -117,8 +117,10 @@ describe('ReliableConsumer on the real cluster', () => {
     groupId: string,
     stored: string,
     count: number,
+    { failedReads = 0 } = {},
   ): Promise<string[]> {
     const handled: string[] = [];
+    let reads = 0;
     const handler: BatchHandler<string> = {
       decode: (record) => record.value!.toString(),
       handleBatch(batch) {
@@ -126,7 +128,9 @@ describe('ReliableConsumer on the real cluster', () => {
         return Promise.resolve();
       },
       storedOffsets: (assigned) =>
-        Promise.resolve(assigned.map((partition) => ({ ...partition, offset: stored }))),
+        ++reads <= failedReads
+          ? Promise.reject(new Error('the store is unreachable'))
+          : Promise.resolve(assigned.map((partition) => ({ ...partition, offset: stored }))),
     };
     const consumer = new ReliableConsumer(
       kafka,
@@ -178,6 +182,19 @@ describe('ReliableConsumer on the real cluster', () => {
       'event-8',
       'event-9',
     ]);
+  });
+
+  it('reads from the stored offset of a quiet partition also when reading the store failed at first', async () => {
+    const topic = await createTopic('unread-store', 1);
+    await producer.send(topic, tenEvents);
+    const groupId = uniqueName('unread-store-group');
+    // As above, a database restored from a backup, and now its first read fails: no batch will
+    // come to read it again.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '10' }] });
+
+    const handled = await handledWithStoredOffset(topic, groupId, '3', 7, { failedReads: 2 });
+
+    expect(handled).toEqual(tenEvents.slice(3).map((event) => event.value));
   });
 
   it('takes the records from the start of the log when retention deleted those after the stored offset', async () => {
@@ -246,7 +263,7 @@ describe('ReliableConsumer on the real cluster', () => {
     try {
       await waitFor(() => firstReads === 1, { timeoutMs: 60_000, description: 'the slow read' });
       await second.start();
-      await waitFor(() => firstReads === 2 && secondReads === 1, {
+      await waitFor(() => firstReads >= 2 && secondReads >= 1, {
         timeoutMs: 60_000,
         description: 'a partition each, after the rebalance',
       });

@@ -322,10 +322,24 @@ export class ReliableConsumer<T> {
     this.restarts = 0;
     this.lastFetchAt = Date.now();
     this.failing.clear();
-    // Loaded now, not only by the first batch: a partition with nothing left to read gets no
-    // batch, and its stored offset must still reach Kafka (see loadFloors).
     this.floors = undefined;
-    if (this.handler.storedOffsets) this.assignmentFloors().catch(() => undefined);
+    if (this.handler.storedOffsets) void this.loadOnAssignment(this.assignment);
+  }
+
+  /**
+   * The assignment's stored offsets, loaded as soon as it is made and retried until that succeeds
+   * or the assignment is replaced: a quiet partition gets no batch to load them, and unloaded they
+   * are neither committed nor sought to (with a store restored from a backup, the records after its
+   * stored offset would be passed over, silently). A load failing past the stall limit shows in
+   * health().
+   */
+  private async loadOnAssignment(assignment: TopicPartition[]): Promise<void> {
+    const current = () => this.assignment === assignment && !this.stopping && !this.fatal;
+    await this.retrying(
+      current,
+      `loading the stored offsets of group ${this.options.groupId}`,
+      () => this.assignmentFloors(),
+    );
   }
 
   private stopForGood(reason: string): void {
@@ -616,7 +630,8 @@ export class ReliableConsumer<T> {
    * An answer that comes after a rebalance is the previous assignment's: it neither commits nor
    * seeks, since some of its partitions are another member's now, and what it read may be older
    * than what that member has stored and committed since (a quiet partition would show lag that
-   * is not there). The new assignment loads its own.
+   * is not there). The new assignment loads its own. One whose commit a rebalance overtakes does
+   * not seek either; a commit kafkajs itself retries under the new generation is left as a window.
    */
   private async loadFloors(
     storedOffsets: NonNullable<BatchHandler<T>['storedOffsets']>,
@@ -633,6 +648,7 @@ export class ReliableConsumer<T> {
           `group ${this.options.groupId}: stored offsets not committed on assignment (${describe(error)})`,
         );
       });
+      if (this.assignment !== assignment) return floors;
     }
     for (const { topic, partition, offset } of stored) {
       this.consumer?.seek({ topic, partition, offset });
