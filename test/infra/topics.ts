@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { createTopicsAndWait } from '@app/kafka';
 
 /**
@@ -39,5 +39,32 @@ export async function recordCount(kafka: Kafka, topic: string): Promise<number> 
     return offsets.reduce((sum, { high }) => sum + Number(high), 0);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * The group's committed offset of each partition of `topic`, by partition ('-1': none).
+ * kafkajs's admin does not retry fetchOffsets when the group's coordinator moves or is still
+ * loading (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, both marked retriable), which on a
+ * busy machine happens while a test samples; this asks again until `timeoutMs` has passed.
+ */
+export async function committedGroupOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  timeoutMs = 30_000,
+): Promise<{ partition: number; offset: string }[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return entry.partitions
+        .map(({ partition, offset }) => ({ partition, offset }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }

@@ -5,6 +5,7 @@ import { toOrderEventRecord, type OrderEventEnvelope } from '@app/order-events';
 import { foldOrderView, migrateReadDatabase, type OrderView } from '@app/order-view';
 import { freePort } from '../../../test/infra/free-port';
 import { readHandle } from '../../../test/infra/infra-handle';
+import { committedGroupOffsets } from '../../../test/infra/topics';
 import {
   appKafkaEnv,
   createTestDatabase,
@@ -251,8 +252,8 @@ export class ProjectorUnderTest {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const [topic] = await admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
-      return new Map(topic.partitions.map((p) => [p.partition, Number(p.offset)]));
+      const offsets = await committedGroupOffsets(admin, this.groupId, this.topic);
+      return new Map(offsets.map((p) => [p.partition, Number(p.offset)]));
     } finally {
       await admin.disconnect();
     }

@@ -15,7 +15,7 @@ import {
 } from '../../../test/infra/test-infra';
 import { exited, startScript, waitForOutput } from '../../../test/infra/script-process';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
-import { createDurableTopic } from '../../../test/infra/topics';
+import { committedGroupOffsets, createDurableTopic } from '../../../test/infra/topics';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
@@ -254,10 +254,7 @@ describe('ReliableConsumer on the real cluster', () => {
       secondReads++;
       return Promise.resolve(stored(assigned));
     });
-    const committed = async () =>
-      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions
-        .map(({ partition, offset }) => ({ partition, offset }))
-        .sort((a, b) => a.partition - b.partition);
+    const committed = () => committedGroupOffsets(admin, groupId, topic);
 
     await first.start();
     try {

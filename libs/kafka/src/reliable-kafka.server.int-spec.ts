@@ -12,7 +12,7 @@ import {
 } from '../../../test/infra/test-infra';
 import { exited, startScript, waitForOutput } from '../../../test/infra/script-process';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
-import { createDurableTopic } from '../../../test/infra/topics';
+import { committedGroupOffsets, createDurableTopic } from '../../../test/infra/topics';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import type { KafkaBatchContext, KafkaBatchItem } from './kafka-batch.context';
 import { durableProducerSettings } from './producer-settings';
@@ -77,8 +77,8 @@ describe('ReliableKafkaServer: @EventPattern batch handlers on the real cluster'
 
   /** The group's committed offset of partition 0, by kafkajs's admin ('-1': none). */
   async function committed(groupId: string, topic: string): Promise<string> {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return entry.partitions.find((p) => p.partition === 0)?.offset ?? '-1';
+    const offsets = await committedGroupOffsets(admin, groupId, topic);
+    return offsets.find((p) => p.partition === 0)?.offset ?? '-1';
   }
 
   it('commits a batch only after the handler resolved, with the guard, the interceptor and the pipe around it', async () => {
