@@ -46,21 +46,36 @@ export async function recordCount(kafka: Kafka, topic: string): Promise<number> 
  * The group's committed offset of each partition of `topic`, by partition ('-1': none).
  * kafkajs's admin does not retry fetchOffsets when the group's coordinator moves or is still
  * loading (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, both marked retriable), which on a
- * busy machine happens while a test samples; this asks again until `timeoutMs` has passed.
+ * busy machine happens while a test samples: a leader rebalance after an earlier test's broker
+ * restart moves coordinators too.
  */
 export async function committedGroupOffsets(
   admin: Admin,
   groupId: string,
   topic: string,
-  timeoutMs = 30_000,
 ): Promise<{ partition: number; offset: string }[]> {
+  const [entry] = await askingAgain(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+  return entry.partitions
+    .map(({ partition, offset }) => ({ partition, offset }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+/** Sets the (idle) group's offsets; asks again when its coordinator moved, as above. */
+export async function setGroupOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partitions: { partition: number; offset: string }[],
+): Promise<void> {
+  await askingAgain(() => admin.setOffsets({ groupId, topic, partitions }));
+}
+
+/** `request`'s answer, asked again while it fails with an error kafkajs marks retriable. */
+async function askingAgain<T>(request: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return entry.partitions
-        .map(({ partition, offset }) => ({ partition, offset }))
-        .sort((a, b) => a.partition - b.partition);
+      return await request();
     } catch (error) {
       const retriable = (error as { retriable?: boolean }).retriable === true;
       if (!retriable || Date.now() >= deadline) throw error;

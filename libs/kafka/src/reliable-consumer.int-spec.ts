@@ -15,7 +15,11 @@ import {
 } from '../../../test/infra/test-infra';
 import { exited, startScript, waitForOutput } from '../../../test/infra/script-process';
 import { readTopicUntil } from '../../../test/infra/topic-reader';
-import { committedGroupOffsets, createDurableTopic } from '../../../test/infra/topics';
+import {
+  committedGroupOffsets,
+  createDurableTopic,
+  setGroupOffsets,
+} from '../../../test/infra/topics';
 import { waitFor } from '../../../tools/local-infra/wait-for';
 import { durableProducerSettings } from './producer-settings';
 import { ReliableConsumer, type BatchHandler } from './reliable-consumer';
@@ -169,7 +173,7 @@ describe('ReliableConsumer on the real cluster', () => {
     const groupId = uniqueName('restored-group');
     // The group had read all ten; the database, restored from before that, holds 0..2. Nothing
     // new arrives: a fetch from the group's offset would bring nothing, ever.
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '10' }] });
+    await setGroupOffsets(admin, groupId, topic, [{ partition: 0, offset: '10' }]);
 
     const handled = await handledWithStoredOffset(topic, groupId, '3', 7);
 
@@ -190,7 +194,7 @@ describe('ReliableConsumer on the real cluster', () => {
     const groupId = uniqueName('unread-store-group');
     // As above, a database restored from a backup, and now its first read fails: no batch will
     // come to read it again.
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '10' }] });
+    await setGroupOffsets(admin, groupId, topic, [{ partition: 0, offset: '10' }]);
 
     const handled = await handledWithStoredOffset(topic, groupId, '3', 7, { failedReads: 2 });
 
@@ -221,7 +225,7 @@ describe('ReliableConsumer on the real cluster', () => {
     const ends = (await admin.fetchTopicOffsets(topic))
       .map(({ partition, high }) => ({ partition, offset: high }))
       .sort((a, b) => a.partition - b.partition);
-    await admin.setOffsets({ groupId, topic, partitions: ends });
+    await setGroupOffsets(admin, groupId, topic, ends);
     const stored = (assigned: TopicPartition[]) =>
       assigned.map((p) => ({
         ...p,
